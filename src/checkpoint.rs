@@ -1,0 +1,303 @@
+//! Checkpoints: annotated tags `refs/tags/checkpoint/<name>` pointing at a
+//! captured state (HEAD when clean, a stash-format snapshot when dirty).
+//! Every git tool can read them, and they travel with `git push --tags`.
+
+use gix::bstr::ByteSlice;
+use gix::refs::transaction::PreviousValue;
+use gix::ObjectId;
+use serde::Serialize;
+
+use crate::error::{Context, Error, Result};
+use crate::ledger::{self, Event};
+use crate::repo::Repo;
+use crate::snapshot::{self, Counts, State};
+
+/// Where checkpoints live.
+pub const PREFIX: &str = "refs/tags/checkpoint/";
+
+/// A checkpoint as listed and shown.
+#[derive(Debug, Clone, Serialize)]
+pub struct Checkpoint {
+    /// The name (`sprint-3`), also used as `id` in JSON lists.
+    pub id: String,
+    /// The full ref name.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// The commit the tag points at (a snapshot when dirty).
+    pub target: String,
+    /// HEAD at checkpoint time.
+    pub head: String,
+    /// When, RFC 3339 (from the tagger line).
+    pub at: String,
+    #[serde(skip)]
+    pub seconds: i64,
+    /// Who, `Name <email>`.
+    pub by: String,
+    pub message: String,
+    /// Whether it holds uncommitted work.
+    pub dirty: bool,
+    /// Whether the snapshot holds untracked files.
+    pub untracked: bool,
+}
+
+impl Checkpoint {
+    pub fn name(&self) -> &str {
+        &self.id
+    }
+
+    pub fn state(&self, repo: &Repo) -> Result<State> {
+        State::of_commit(
+            repo,
+            ObjectId::from_hex(self.target.as_bytes()).context("checkpoint target")?,
+        )
+    }
+}
+
+/// Check that `name` makes a valid ref under `refs/tags/checkpoint/`.
+pub fn validate_name(name: &str) -> Result<gix::refs::FullName> {
+    let full = format!("{PREFIX}{name}");
+    if name.is_empty() || name.starts_with('-') {
+        return Err(Error::usage(format!(
+            "'{name}' is not a valid checkpoint name: it is empty or starts with '-'"
+        ))
+        .hint("names follow git's ref rules and may not start with '-' (it reads as an option)"));
+    }
+    gix::refs::FullName::try_from(full.as_str()).map_err(|err| {
+        Error::usage(format!("'{name}' is not a valid checkpoint name: {err}"))
+            .hint("names follow git's ref rules: no spaces, '..', '~', '^', ':', '?', '*', '[', '\\' or trailing '.lock'")
+    })
+}
+
+/// The default name: the UTC time, `YYYYMMDD-HHMMSS`.
+pub fn default_name() -> String {
+    jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S").to_string()
+}
+
+/// What [`create`] made.
+#[derive(Debug, Clone, Serialize)]
+pub struct Created {
+    pub checkpoint: Checkpoint,
+    pub counts: Counts,
+    pub event: String,
+}
+
+/// Options of [`create`].
+#[derive(Debug, Default)]
+pub struct CreateOptions {
+    pub name: Option<String>,
+    pub message: Option<String>,
+    pub force: bool,
+    /// Extra data for the event (sprint, stage, …).
+    pub details: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Capture the current state and tag it; the work tree, index and HEAD are untouched.
+pub fn create(repo: &Repo, options: CreateOptions) -> Result<Created> {
+    let name = match options.name {
+        Some(name) => {
+            validate_name(&name)?;
+            if !options.force && find(repo, &name)?.is_some() {
+                return Err(Error::usage(format!("checkpoint '{name}' already exists"))
+                    .hint("pick another name, or pass --force to move it"));
+            }
+            name
+        }
+        None => {
+            // Two checkpoints in the same second get -2, -3, … rather than a clash.
+            let base = default_name();
+            let mut name = base.clone();
+            let mut n = 1;
+            while find(repo, &name)?.is_some() {
+                n += 1;
+                name = format!("{base}-{n}");
+            }
+            name
+        }
+    };
+    let head = repo.head()?;
+    let capture = snapshot::capture(repo, Some(&format!("checkpoint {name}")))?;
+    let message = options
+        .message
+        .clone()
+        .unwrap_or_else(|| format!("checkpoint {name}"));
+    let tagger = repo.signature()?;
+    let mut time_buf = gix::date::parse::TimeBuf::default();
+    let previous = if options.force {
+        PreviousValue::Any
+    } else {
+        PreviousValue::MustNotExist
+    };
+    repo.git
+        .tag(
+            format!("checkpoint/{name}"),
+            capture.state.commit,
+            gix::objs::Kind::Commit,
+            Some(tagger.to_ref(&mut time_buf)),
+            format!("{}\n", message.trim_end()),
+            previous,
+        )
+        .context(format!("creating tag {PREFIX}{name}"))?;
+
+    let mut event = Event::new(repo, "checkpoint", capture.state.commit)?;
+    event.checkpoint = Some(name.clone());
+    event.head_before = Some(head);
+    event.details = options.details;
+    event
+        .details
+        .insert("dirty".into(), capture.is_dirty().into());
+    event.details.insert("message".into(), message.into());
+    event
+        .details
+        .insert("counts".into(), serde_json::to_value(&capture.counts)?);
+    ledger::append(repo, &event)?;
+
+    let checkpoint =
+        find(repo, &name)?.ok_or_else(|| Error::failed(format!("checkpoint '{name}' vanished")))?;
+    Ok(Created {
+        checkpoint,
+        counts: capture.counts,
+        event: event.id,
+    })
+}
+
+/// Read one checkpoint tag.
+fn read(repo: &Repo, reference: &mut gix::Reference<'_>) -> Result<Option<Checkpoint>> {
+    let full = reference.name().as_bstr().to_str_lossy().into_owned();
+    let Some(name) = full.strip_prefix(PREFIX).map(str::to_owned) else {
+        return Ok(None);
+    };
+    // Read the tag object's id before peeling: peeling rewrites the reference's target.
+    let raw = reference.target().try_id().map(|id| id.to_owned());
+    let object = reference.peel_to_id()?.detach();
+    let (target, at, seconds, by, message) =
+        match raw.map(|id| repo.git.find_object(id)).transpose()? {
+            Some(object) if object.kind == gix::objs::Kind::Tag => {
+                let tag = object.into_tag();
+                let decoded = tag.decode()?;
+                let (at, seconds, by) = match decoded.tagger()? {
+                    Some(sig) => {
+                        let time = sig.time()?;
+                        (
+                            format_time(time.seconds),
+                            time.seconds,
+                            format!("{} <{}>", sig.name, sig.email),
+                        )
+                    }
+                    None => (String::new(), 0, String::new()),
+                };
+                (
+                    decoded.target(),
+                    at,
+                    seconds,
+                    by,
+                    decoded.message.to_str_lossy().trim_end().to_owned(),
+                )
+            }
+            _ => {
+                // A lightweight tag: the commit's own committer line stands in.
+                let commit = repo.git.find_commit(object)?;
+                let time = commit.time()?;
+                let sig = commit.committer()?;
+                (
+                    object,
+                    format_time(time.seconds),
+                    time.seconds,
+                    format!("{} <{}>", sig.name, sig.email),
+                    String::new(),
+                )
+            }
+        };
+    let state = State::of_commit(repo, target)?;
+    Ok(Some(Checkpoint {
+        id: name,
+        reference: full,
+        target: target.to_string(),
+        head: state.head.to_string(),
+        at,
+        seconds,
+        by,
+        message,
+        dirty: state.is_snapshot(),
+        untracked: state.untracked_tree.is_some(),
+    }))
+}
+
+fn format_time(seconds: i64) -> String {
+    jiff::Timestamp::from_second(seconds)
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+/// The checkpoint called `name` (also accepted: `checkpoint/<name>` and the full ref).
+pub fn find(repo: &Repo, name: &str) -> Result<Option<Checkpoint>> {
+    let name = name.strip_prefix("refs/tags/").unwrap_or(name);
+    let name = name.strip_prefix("checkpoint/").unwrap_or(name);
+    let Ok(full) = gix::refs::FullName::try_from(format!("{PREFIX}{name}")) else {
+        return Ok(None);
+    };
+    match repo.git.try_find_reference(full.as_ref())? {
+        Some(mut reference) => read(repo, &mut reference),
+        None => Ok(None),
+    }
+}
+
+/// Every checkpoint, newest first.
+pub fn list(repo: &Repo) -> Result<Vec<Checkpoint>> {
+    let mut out = Vec::new();
+    let platform = repo.git.references()?;
+    for reference in platform.prefixed(PREFIX)? {
+        let mut reference = reference.map_err(|e| Error::failed(e.to_string()))?;
+        if let Some(checkpoint) = read(repo, &mut reference)? {
+            out.push(checkpoint);
+        }
+    }
+    out.sort_by(|a, b| b.seconds.cmp(&a.seconds).then_with(|| b.id.cmp(&a.id)));
+    Ok(out)
+}
+
+/// The checkpoint called `name`, or an error whose hint names the closest ones.
+pub fn resolve(repo: &Repo, name: &str) -> Result<Checkpoint> {
+    if let Some(checkpoint) = find(repo, name)? {
+        return Ok(checkpoint);
+    }
+    let all = list(repo)?;
+    let mut close: Vec<(usize, &str)> = all
+        .iter()
+        .map(|c| (distance(name, c.name()), c.name()))
+        .filter(|(d, other)| {
+            *d <= 3.max(name.len() / 3) || other.contains(name) || name.contains(*other)
+        })
+        .collect();
+    close.sort();
+    let error = Error::usage(format!("checkpoint '{name}' not found"));
+    Err(if close.is_empty() {
+        if all.is_empty() {
+            error.hint("there are no checkpoints yet: git rollback checkpoint")
+        } else {
+            error.hint("git rollback list")
+        }
+    } else {
+        let names: Vec<&str> = close.iter().take(5).map(|(_, n)| *n).collect();
+        error.hint(format!("did you mean {}?", names.join(", ")))
+    })
+}
+
+/// Levenshtein distance, for "did you mean".
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let current = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                previous
+            } else {
+                1 + previous.min(row[j]).min(row[j + 1])
+            };
+            previous = current;
+        }
+    }
+    row[b.len()]
+}

@@ -1,0 +1,84 @@
+//! `git rollback checkpoint`: tag the current state so it can be rolled back to.
+
+use git_rollback::checkpoint::{self, CreateOptions, Created};
+use git_rollback::lock::Lock;
+use git_rollback::Result;
+
+use super::{short, Context};
+use crate::ui::{Report, Ui};
+
+/// Save the current state as a checkpoint.
+///
+/// Creates the annotated tag refs/tags/checkpoint/NAME. With a clean work tree
+/// it points at HEAD; otherwise at a snapshot in git's stash format holding the
+/// staged changes, the unstaged changes and the untracked files (ignored files
+/// are never included). HEAD, the index and the work tree are not touched.
+///
+/// Examples:
+///   git rollback checkpoint                      # named after the UTC time
+///   git rollback checkpoint before-refactor -m "all tests green"
+///   git rollback checkpoint --sprint 3           # named sprint-3
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// The checkpoint's name (default: the UTC time as YYYYMMDD-HHMMSS)
+    pub name: Option<String>,
+
+    /// The tag message
+    #[arg(short, long)]
+    pub message: Option<String>,
+
+    /// Name it sprint-N and record it as sprint N's start
+    #[arg(long, value_name = "N")]
+    pub sprint: Option<u32>,
+
+    /// Record the stage (phase, story or feature) this checkpoint belongs to
+    #[arg(long, value_name = "STAGE")]
+    pub stage: Option<String>,
+
+    /// Move an existing checkpoint of the same name here
+    #[arg(short, long)]
+    pub force: bool,
+}
+
+impl Report for Created {
+    fn human(&self) -> String {
+        let c = &self.checkpoint;
+        let state = if c.dirty {
+            format!(
+                "snapshot of uncommitted work: {} staged, {} unstaged, {} untracked",
+                self.counts.staged, self.counts.unstaged, self.counts.untracked
+            )
+        } else {
+            "clean".to_owned()
+        };
+        format!(
+            "Created checkpoint '{}' at {} ({state})\nRoll back to it with: git rollback to {}\n",
+            c.id,
+            short(&c.target),
+            c.id
+        )
+    }
+}
+
+pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
+    let repo = context.repo()?;
+    let _lock = Lock::acquire(&repo, "checkpoint")?;
+    let mut details = serde_json::Map::new();
+    if let Some(sprint) = args.sprint {
+        details.insert("sprint".into(), sprint.into());
+    }
+    if let Some(stage) = &args.stage {
+        details.insert("stage".into(), stage.clone().into());
+    }
+    let created = checkpoint::create(
+        &repo,
+        CreateOptions {
+            name: args.name.or(args.sprint.map(|n| format!("sprint-{n}"))),
+            message: args.message,
+            force: args.force,
+            details,
+        },
+    )?;
+    ui.print(&created)
+}

@@ -1,0 +1,34 @@
+//! `git rollback list`: the checkpoints, newest first.
+
+use git_rollback::checkpoint::{self, Checkpoint};
+use git_rollback::Result;
+
+use super::{short, Context};
+use crate::ui::{Report, Ui};
+
+/// List checkpoints, newest first.
+///
+/// Shows each checkpoint's name, time, author, whether it holds uncommitted
+/// work (dirty) or is a plain commit (clean), and its message.
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+impl Report for Checkpoint {
+    fn human(&self) -> String {
+        let first_line = self.message.lines().next().unwrap_or_default();
+        format!(
+            "{:<24} {}  {}  {:<5}  {}  {}\n",
+            self.id,
+            self.at,
+            short(&self.target),
+            if self.dirty { "dirty" } else { "clean" },
+            self.by,
+            first_line
+        )
+    }
+}
+
+pub fn run(_args: Args, context: &Context, ui: &Ui) -> Result<()> {
+    let repo = context.repo()?;
+    ui.print(&checkpoint::list(&repo)?)
+}

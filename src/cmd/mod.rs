@@ -1,0 +1,124 @@
+//! The command line: global options, one module per subcommand, and the one
+//! exhaustive `match` that runs them.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use git_rollback::repo::Repo;
+use git_rollback::Result;
+
+use crate::ui::Ui;
+
+mod checkpoint;
+mod list;
+mod log;
+mod man;
+mod show;
+mod to;
+mod undo;
+
+/// Checkpoints, rollbacks and undo for git repositories.
+///
+/// Every command that changes HEAD, the index or the work tree first saves
+/// what it replaces (tracked, staged and untracked files) as a safety
+/// snapshot, so `git rollback undo` can bring it back. All state lives in the
+/// repository: checkpoints are annotated tags under refs/tags/checkpoint/,
+/// the operation log is git notes under refs/notes/rollback, and snapshots
+/// are commits in git's stash format.
+#[derive(Debug, Parser)]
+#[command(
+    name = "git-rollback",
+    bin_name = "git rollback",
+    version,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Run as if started in PATH (like `git -C`); may be given more than once
+    #[arg(short = 'C', value_name = "PATH", global = true)]
+    pub directory: Vec<PathBuf>,
+
+    /// Print one JSON document on stdout instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Print nothing but errors
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Checkpoint(checkpoint::Args),
+    List(list::Args),
+    Show(show::Args),
+    To(to::Args),
+    Undo(undo::Args),
+    Log(log::Args),
+    #[command(hide = true, name = "generate-man")]
+    GenerateMan(man::Args),
+}
+
+/// What every command gets besides its own arguments.
+pub struct Context {
+    /// The directory the command runs in (after `-C`).
+    pub cwd: PathBuf,
+}
+
+impl Context {
+    /// Open the repository containing `cwd`.
+    pub fn repo(&self) -> Result<Repo> {
+        Repo::discover(&self.cwd)
+    }
+}
+
+/// Run the parsed command line.
+pub fn run(cli: Cli, ui: &Ui) -> Result<()> {
+    let mut cwd = std::env::current_dir()?;
+    for dir in &cli.directory {
+        cwd = cwd.join(dir);
+    }
+    if !cwd.is_dir() {
+        return Err(git_rollback::Error::usage(format!(
+            "cannot change to '{}': no such directory",
+            cwd.display()
+        )));
+    }
+    let context = Context { cwd };
+    match cli.command {
+        Command::Checkpoint(args) => checkpoint::run(args, &context, ui),
+        Command::List(args) => list::run(args, &context, ui),
+        Command::Show(args) => show::run(args, &context, ui),
+        Command::To(args) => to::run(args, &context, ui),
+        Command::Undo(args) => undo::run(args, &context, ui),
+        Command::Log(args) => log::run(args, &context, ui),
+        Command::GenerateMan(args) => man::run(args),
+    }
+}
+
+/// How bad the incident behind a rollback is.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Severity {
+    Critical,
+    High,
+    Medium,
+    Low,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+        }
+    }
+}
+
+/// The first 7 hex digits of an object id, as git abbreviates.
+pub fn short(oid: &str) -> &str {
+    &oid[..oid.len().min(7)]
+}

@@ -1,0 +1,57 @@
+//! `git rollback undo`: reverse an operation from its safety snapshot.
+
+use git_rollback::ledger;
+use git_rollback::lock::Lock;
+use git_rollback::operation::{self, HeadAfter, Request};
+use git_rollback::snapshot::State;
+use git_rollback::{Error, Result};
+
+use super::Context;
+use crate::ui::Ui;
+
+/// Undo the last operation (or the one named).
+///
+/// Restores HEAD, the branch, the index and the work tree (untracked files
+/// included) to exactly what they were before the operation, from the safety
+/// snapshot it saved. An undo is itself an operation: undo it to redo.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The operation id from `git rollback log` (default: the last operation that changed anything)
+    pub operation: Option<String>,
+
+    /// Print the per-path plan and change nothing
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+}
+
+pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
+    let repo = context.repo()?;
+    let _lock = Lock::acquire(&repo, "undo")?;
+    let events = ledger::read_all(&repo)?;
+    let event = operation::undo_target(&events, args.operation.as_deref())?;
+    let snapshot = event.snapshot.as_deref().unwrap_or_default();
+    let snapshot = gix::ObjectId::from_hex(snapshot.as_bytes()).map_err(|_| {
+        Error::failed(format!(
+            "operation '{}' names an invalid snapshot '{snapshot}'",
+            event.id
+        ))
+    })?;
+    let head = event
+        .head_before
+        .clone()
+        .ok_or_else(|| Error::failed(format!("operation '{}' did not record HEAD", event.id)))?;
+    let outcome = operation::run(
+        &repo,
+        Request {
+            kind: "undo".into(),
+            target: State::of_commit(&repo, snapshot)?,
+            head_after: HeadAfter::Exactly(head),
+            checkpoint: None,
+            reason: None,
+            severity: None,
+            undoes: Some(event.id.clone()),
+            dry_run: args.dry_run,
+        },
+    )?;
+    ui.print(&outcome)
+}

@@ -1,0 +1,160 @@
+//! The operation ledger: one JSON object per line, one line per event, in git
+//! notes under `refs/notes/rollback`.
+//!
+//! An event is attached to the commit it concerns (a checkpoint's target, an
+//! operation's safety snapshot). Lines are only ever appended, so two clones'
+//! notes merge with `git notes merge -s cat_sort_uniq` without losing an event,
+//! and `git log --notes=rollback` shows them beside the commits.
+
+use std::collections::BTreeMap;
+
+use gix::bstr::ByteSlice;
+use gix::ObjectId;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Context, Result};
+use crate::repo::{Head, Repo};
+
+/// The notes ref that holds the ledger.
+pub const NOTES_REF: &str = "refs/notes/rollback";
+
+/// One recorded event. Fields beyond the common ones live in `details`, so
+/// later kinds add data without changing this type.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Event {
+    /// Short unique id (`undo <id>`, `report <id>`).
+    pub id: String,
+    /// What happened: `checkpoint`, `to`, `undo`, …
+    pub kind: String,
+    /// When, RFC 3339 UTC with microseconds.
+    pub at: String,
+    /// Who, as `Name <email>`.
+    pub by: String,
+    /// The commit this event is attached to in the notes.
+    pub object: String,
+    /// The checkpoint involved, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+    /// HEAD before and after the operation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_before: Option<Head>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_after: Option<Head>,
+    /// The safety snapshot taken before anything changed (what `undo` restores).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<String>,
+    /// The state the operation made current.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The event this one undoes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undoes: Option<String>,
+    /// Kind-specific data.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub details: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Event {
+    /// A new event with a fresh id, the current time and the committer as author.
+    pub fn new(repo: &Repo, kind: &str, object: ObjectId) -> Result<Event> {
+        let now = jiff::Timestamp::now();
+        let at = now.strftime("%Y-%m-%dT%H:%M:%S.%6fZ").to_string();
+        Ok(Event {
+            id: new_id(&at, kind, object),
+            kind: kind.to_owned(),
+            at,
+            by: repo.who()?,
+            object: object.to_string(),
+            checkpoint: None,
+            reason: None,
+            severity: None,
+            head_before: None,
+            head_after: None,
+            snapshot: None,
+            target: None,
+            undoes: None,
+            details: Default::default(),
+        })
+    }
+
+    /// Whether this event changed HEAD, the index or the work tree (and so can be undone).
+    pub fn is_undoable(&self) -> bool {
+        self.snapshot.is_some()
+    }
+}
+
+/// Eight hex digits from a hash of the time, kind, object and process, unique
+/// enough for one repository's history and short enough to type.
+fn new_id(at: &str, kind: &str, object: ObjectId) -> String {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(at.as_bytes());
+    hasher.update(kind.as_bytes());
+    hasher.update(object.as_bytes());
+    hasher.update(std::process::id().to_le_bytes());
+    let digest = hasher.finalize();
+    digest[..4].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Append `event` as one line to the note of its object.
+pub fn append(repo: &Repo, event: &Event) -> Result<()> {
+    let object = ObjectId::from_hex(event.object.as_bytes()).context("event object id")?;
+    let mut notes = repo.git.notes()?.with_refs([NOTES_REF])?;
+    let mut text = match notes.get(object)?.into_iter().next() {
+        Some(note) => note.blob.data.clone(),
+        None => Vec::new(),
+    };
+    if !text.is_empty() && !text.ends_with(b"\n") {
+        text.push(b'\n');
+    }
+    text.extend_from_slice(serde_json::to_string(event)?.as_bytes());
+    text.push(b'\n');
+    let mut notes = notes.with_commit_message(format!("git-rollback: {} {}", event.kind, event.id));
+    notes
+        .replace(NOTES_REF, object, text)
+        .context("writing the ledger note")?;
+    Ok(())
+}
+
+/// Every event in the ledger, newest first. Lines that are not events (someone
+/// else's notes) are skipped.
+pub fn read_all(repo: &Repo) -> Result<Vec<Event>> {
+    let Some(mut reference) = repo.git.try_find_reference(NOTES_REF)? else {
+        return Ok(Vec::new());
+    };
+    let tree = reference.peel_to_commit()?.tree()?;
+    let mut recorder = gix::traverse::tree::Recorder::default();
+    tree.traverse().breadthfirst(&mut recorder)?;
+    let mut events = Vec::new();
+    let mut seen = BTreeMap::new();
+    for entry in recorder.records {
+        if entry.mode.is_tree() {
+            continue;
+        }
+        let blob = repo.git.find_blob(entry.oid)?;
+        for line in blob.data.lines() {
+            let line = line.trim();
+            if !line.starts_with(b"{") {
+                continue;
+            }
+            if let Ok(event) = serde_json::from_slice::<Event>(line) {
+                // The same event can appear twice after a notes merge; keep one.
+                seen.entry(event.id.clone()).or_insert(event);
+            }
+        }
+    }
+    events.extend(seen.into_values());
+    events.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| b.id.cmp(&a.id)));
+    Ok(events)
+}
+
+/// Find one event by its id (a unique prefix is enough).
+pub fn find<'a>(events: &'a [Event], id: &str) -> Option<&'a Event> {
+    let mut matches = events.iter().filter(|e| e.id.starts_with(id));
+    let first = matches.next()?;
+    matches.next().is_none().then_some(first)
+}

@@ -1,0 +1,14 @@
+//! The engine of `git rollback`: checkpoints, safety snapshots, rollbacks and
+//! their undo, with all state kept in the repository (tags, notes, refs).
+//!
+//! Nothing here parses a command line or prints; the binary does that.
+
+pub mod checkpoint;
+pub mod error;
+pub mod ledger;
+pub mod lock;
+pub mod operation;
+pub mod repo;
+pub mod snapshot;
+
+pub use error::{Error, Kind, Result};

@@ -1,0 +1,21 @@
+//! `git rollback`: parse, run, print, exit with the error's code.
+
+mod cmd;
+mod ui;
+
+use clap::Parser;
+
+fn main() {
+    // Ctrl-C removes our lock and temporary files, then exits as git does.
+    let _ = gix::interrupt::init_handler_default(0);
+    let cli = cmd::Cli::parse();
+    let ui = ui::Ui::new(cli.json, cli.quiet);
+    let code = match cmd::run(cli, &ui) {
+        Ok(()) => 0,
+        Err(err) => {
+            ui.error(&err);
+            err.kind.exit_code()
+        }
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,300 @@
+//! The one mechanism behind every command that changes HEAD, the index or the
+//! work tree: check preconditions, capture a safety snapshot, plan, record the
+//! event (naming the snapshot) and only then write. `undo` is the same
+//! mechanism with the recorded snapshot as its target, so it can be undone too.
+
+use gix::bstr::ByteSlice;
+use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
+use gix::refs::Target;
+use serde::Serialize;
+
+use crate::error::{Context, Error, Result};
+use crate::ledger::{self, Event};
+use crate::repo::{Head, Repo};
+use crate::snapshot::{self, Change as PathChange, Plan, State};
+
+/// Where safety snapshots are kept reachable, one ref per operation.
+pub const SNAPSHOT_REFS: &str = "refs/rollback/snapshots/";
+
+/// How HEAD ends up after the operation.
+#[derive(Debug, Clone)]
+pub enum HeadAfter {
+    /// The current branch (or detached HEAD) moves to the target's HEAD.
+    MoveCurrent,
+    /// HEAD is detached at the target's HEAD; no branch moves.
+    Detach,
+    /// HEAD is exactly this (used by `undo`).
+    Exactly(Head),
+    /// HEAD does not move (selective restores).
+    Keep,
+}
+
+/// One operation to carry out.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub kind: String,
+    pub target: State,
+    pub head_after: HeadAfter,
+    pub checkpoint: Option<String>,
+    pub reason: Option<String>,
+    pub severity: Option<String>,
+    pub undoes: Option<String>,
+    pub dry_run: bool,
+}
+
+/// One path of the plan, as shown to the user.
+#[derive(Debug, Clone, Serialize)]
+pub struct PathPlan {
+    pub path: String,
+    /// `restore`, `delete` or `keep`.
+    pub worktree: &'static str,
+    /// `update`, `remove` or `keep`.
+    pub index: &'static str,
+}
+
+/// What an operation did (or, with `dry_run`, would do).
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    /// The event id (`None` for a dry run).
+    pub id: Option<String>,
+    pub kind: String,
+    pub dry_run: bool,
+    pub checkpoint: Option<String>,
+    pub undoes: Option<String>,
+    pub head_before: Head,
+    pub head_after: Head,
+    /// The safety snapshot (`None` for a dry run): `git stash show --include-untracked <it>`.
+    pub snapshot: Option<String>,
+    pub restored: usize,
+    pub deleted: usize,
+    pub plan: Vec<PathPlan>,
+}
+
+pub fn describe_plan(plan: &Plan) -> Vec<PathPlan> {
+    plan.paths()
+        .into_iter()
+        .map(|(path, worktree, index)| PathPlan {
+            path: path.to_str_lossy().into_owned(),
+            worktree: match worktree {
+                Some(PathChange::Write(_)) => "restore",
+                Some(PathChange::Delete) => "delete",
+                None => "keep",
+            },
+            index: match index {
+                Some(PathChange::Write(_)) => "update",
+                Some(PathChange::Delete) => "remove",
+                None => "keep",
+            },
+        })
+        .collect()
+}
+
+/// Carry out `request` (see the module documentation for the order of steps).
+pub fn run(repo: &Repo, request: Request) -> Result<Outcome> {
+    repo.ensure_no_operation_in_progress()?;
+    let head_before = repo.head()?;
+    let head_after = match &request.head_after {
+        HeadAfter::MoveCurrent => Head {
+            branch: head_before.branch.clone(),
+            oid: request.target.head.to_string(),
+        },
+        HeadAfter::Detach => Head {
+            branch: None,
+            oid: request.target.head.to_string(),
+        },
+        HeadAfter::Exactly(head) => head.clone(),
+        HeadAfter::Keep => head_before.clone(),
+    };
+    // The value the moved branch must still have when we move it (compare-and-swap).
+    let branch_expected = match &head_after.branch {
+        Some(branch) if head_before.branch.as_ref() == Some(branch) => Some(head_before.oid()?),
+        Some(branch) => repo
+            .git
+            .try_find_reference(branch.as_str())?
+            .and_then(|r| r.target().try_id().map(|id| id.to_owned())),
+        None => None,
+    };
+
+    let capture = snapshot::capture(
+        repo,
+        Some(&format!("git-rollback: before {}", request.kind)),
+    )?;
+    let plan = snapshot::plan(repo, &capture.state, &request.target)?;
+    let blocked = snapshot::ignored_in_the_way(repo, &capture.state, &plan)?;
+    if !blocked.is_empty() {
+        return Err(Error::refused(format!(
+            "ignored files would be overwritten: {}",
+            blocked
+                .iter()
+                .map(|p| p.to_str_lossy())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .hint("move them away (or `git rollback backup create --include-ignored`) and try again"));
+    }
+    let restored = plan
+        .worktree
+        .values()
+        .filter(|c| matches!(c, PathChange::Write(_)))
+        .count();
+    let deleted = plan
+        .worktree
+        .values()
+        .filter(|c| **c == PathChange::Delete)
+        .count();
+    let mut outcome = Outcome {
+        id: None,
+        kind: request.kind.clone(),
+        dry_run: request.dry_run,
+        checkpoint: request.checkpoint.clone(),
+        undoes: request.undoes.clone(),
+        head_before: head_before.clone(),
+        head_after: head_after.clone(),
+        snapshot: None,
+        restored,
+        deleted,
+        plan: describe_plan(&plan),
+    };
+    if request.dry_run {
+        return Ok(outcome);
+    }
+
+    // Record first: if anything below fails, the event names the snapshot that undoes it.
+    let mut event = Event::new(repo, &request.kind, capture.state.commit)?;
+    event.checkpoint = request.checkpoint.clone();
+    event.reason = request.reason.clone();
+    event.severity = request.severity.clone();
+    event.undoes = request.undoes.clone();
+    event.head_before = Some(head_before.clone());
+    event.head_after = Some(head_after.clone());
+    event.snapshot = Some(capture.state.commit.to_string());
+    event.target = Some(request.target.commit.to_string());
+    event.details.insert("restored".into(), restored.into());
+    event.details.insert("deleted".into(), deleted.into());
+    event
+        .details
+        .insert("counts".into(), serde_json::to_value(&capture.counts)?);
+    const MAX_PATHS: usize = 1000;
+    let paths: Vec<&str> = outcome
+        .plan
+        .iter()
+        .take(MAX_PATHS)
+        .map(|p| p.path.as_str())
+        .collect();
+    event.details.insert("paths".into(), paths.into());
+    if outcome.plan.len() > MAX_PATHS {
+        event
+            .details
+            .insert("paths_total".into(), outcome.plan.len().into());
+    }
+    repo.git
+        .reference(
+            format!("{SNAPSHOT_REFS}{}", event.id),
+            capture.state.commit,
+            PreviousValue::MustNotExist,
+            format!("git-rollback: safety snapshot before {}", request.kind),
+        )
+        .context("recording the safety snapshot")?;
+    ledger::append(repo, &event)?;
+
+    snapshot::apply(repo, &plan).map_err(|err| {
+        err.hint(format!(
+            "the state before this operation is saved; `git rollback undo {}` restores it",
+            event.id
+        ))
+    })?;
+    let message = match &request.checkpoint {
+        Some(name) => format!("rollback: {} {name}", request.kind),
+        None => format!("rollback: {} {}", request.kind, event.id),
+    };
+    move_head(repo, &head_before, &head_after, branch_expected, &message)?;
+
+    outcome.id = Some(event.id);
+    outcome.snapshot = Some(capture.state.commit.to_string());
+    Ok(outcome)
+}
+
+/// Move HEAD (and the branch it ends up on) with compare-and-swap on the
+/// values read before the operation started.
+fn move_head(
+    repo: &Repo,
+    before: &Head,
+    after: &Head,
+    branch_expected: Option<gix::ObjectId>,
+    message: &str,
+) -> Result<()> {
+    if before == after {
+        return Ok(());
+    }
+    let log = LogChange {
+        mode: RefLog::AndReference,
+        force_create_reflog: false,
+        message: message.into(),
+    };
+    let head_expected = PreviousValue::MustExistAndMatch(match &before.branch {
+        Some(branch) => Target::Symbolic(branch.as_str().try_into()?),
+        None => Target::Object(before.oid()?),
+    });
+    let mut edits = Vec::new();
+    match &after.branch {
+        Some(branch) => {
+            let name: gix::refs::FullName = branch.as_str().try_into()?;
+            edits.push(RefEdit {
+                change: Change::Update {
+                    log: log.clone(),
+                    expected: match branch_expected {
+                        Some(id) => PreviousValue::MustExistAndMatch(Target::Object(id)),
+                        None => PreviousValue::MustNotExist,
+                    },
+                    new: Target::Object(after.oid()?),
+                },
+                name: name.clone(),
+                deref: false,
+            });
+            if before.branch.as_ref() != Some(branch) {
+                edits.push(RefEdit {
+                    change: Change::Update {
+                        log,
+                        expected: head_expected,
+                        new: Target::Symbolic(name),
+                    },
+                    name: "HEAD".try_into()?,
+                    deref: false,
+                });
+            }
+        }
+        None => edits.push(RefEdit {
+            change: Change::Update {
+                log,
+                expected: head_expected,
+                new: Target::Object(after.oid()?),
+            },
+            name: "HEAD".try_into()?,
+            deref: false,
+        }),
+    }
+    repo.git.edit_references(edits).context("moving HEAD")?;
+    Ok(())
+}
+
+/// The event `undo` reverses: the named one, or the newest that changed anything.
+pub fn undo_target<'a>(events: &'a [Event], id: Option<&str>) -> Result<&'a Event> {
+    match id {
+        Some(id) => {
+            let event = ledger::find(events, id).ok_or_else(|| {
+                Error::usage(format!("operation '{id}' not found"))
+                    .hint("git rollback log lists operations and their ids")
+            })?;
+            if !event.is_undoable() {
+                return Err(Error::usage(format!(
+                    "operation '{}' ({}) changed no files, so there is nothing to undo",
+                    event.id, event.kind
+                )));
+            }
+            Ok(event)
+        }
+        None => events.iter().find(|e| e.is_undoable()).ok_or_else(|| {
+            Error::usage("there is no operation to undo").hint("git rollback log lists operations")
+        }),
+    }
+}

@@ -1,0 +1,268 @@
+//! The one place that opens the repository, the way git does: from any
+//! subdirectory, honouring `GIT_DIR`, `GIT_WORK_TREE`, `GIT_INDEX_FILE` and the
+//! `git -c key=value` settings that git passes down in `GIT_CONFIG_PARAMETERS`.
+//! It also answers the questions every command asks of the repository: where
+//! the work tree and the shared git dir are, who the user is, what HEAD is, and
+//! whether a merge or rebase is in progress.
+
+use std::path::{Path, PathBuf};
+
+use gix::bstr::ByteSlice;
+
+use crate::error::{Context, Error, Result};
+
+/// An opened repository with a work tree.
+pub struct Repo {
+    pub git: gix::Repository,
+    workdir: PathBuf,
+}
+
+/// Where HEAD points: a branch (full ref name) or detached, and at which commit.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Head {
+    /// The branch HEAD is on (`refs/heads/main`), `None` when detached.
+    #[serde(rename = "ref")]
+    pub branch: Option<String>,
+    /// The commit HEAD resolves to.
+    pub oid: String,
+}
+
+impl Head {
+    pub fn oid(&self) -> Result<gix::ObjectId> {
+        gix::ObjectId::from_hex(self.oid.as_bytes())
+            .context(format!("invalid object id '{}'", self.oid))
+    }
+
+    /// `main` for `refs/heads/main`, `(detached)` without a branch.
+    pub fn describe(&self) -> String {
+        match &self.branch {
+            Some(name) => name.strip_prefix("refs/heads/").unwrap_or(name).to_owned(),
+            None => "(detached)".to_owned(),
+        }
+    }
+}
+
+/// Split `GIT_CONFIG_PARAMETERS` (`'a.b'='v' 'c.d=w'`, shell single-quoted as
+/// git writes it) into `key=value` strings.
+pub fn parse_config_parameters(text: &str) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        if chars.peek().is_none() {
+            return Ok(out);
+        }
+        let mut item = String::new();
+        // One item: quoted pieces, `=` between key and value, `\'` escapes.
+        while let Some(&c) = chars.peek() {
+            match c {
+                '\'' => {
+                    chars.next();
+                    loop {
+                        match chars.next() {
+                            Some('\'') => break,
+                            Some(c) => item.push(c),
+                            None => {
+                                return Err(Error::usage(
+                                    "GIT_CONFIG_PARAMETERS has an unterminated quote",
+                                ))
+                            }
+                        }
+                    }
+                }
+                '\\' => {
+                    chars.next();
+                    if let Some(c) = chars.next() {
+                        item.push(c);
+                    }
+                }
+                c if c.is_whitespace() => break,
+                c => {
+                    item.push(c);
+                    chars.next();
+                }
+            }
+        }
+        out.push(item);
+    }
+}
+
+impl Repo {
+    /// Open the repository that contains `dir` (or the one `GIT_DIR` names).
+    pub fn discover(dir: &Path) -> Result<Repo> {
+        let overrides = match std::env::var("GIT_CONFIG_PARAMETERS") {
+            Ok(text) => parse_config_parameters(&text)?,
+            Err(_) => Vec::new(),
+        };
+        let mut trust = gix::sec::trust::Mapping::<gix::open::Options>::default();
+        trust.full = trust.full.cli_overrides(overrides.clone());
+        trust.reduced = trust.reduced.cli_overrides(overrides);
+        let repo = gix::ThreadSafeRepository::discover_with_environment_overrides_opts(
+            dir,
+            Default::default(),
+            trust,
+        )
+        .map_err(|err| {
+            Error::usage(format!(
+                "not a git repository (or any of the parent directories): {}",
+                dir.display()
+            ))
+            .hint(format!(
+                "run inside a repository, or pass -C <path> ({err})"
+            ))
+        })?
+        .to_thread_local();
+        let workdir = repo
+            .workdir()
+            .ok_or_else(|| {
+                Error::usage("this operation must be run in a work tree")
+                    .hint("bare repositories have no work tree to roll back")
+            })?
+            .to_owned();
+        let workdir = std::fs::canonicalize(&workdir).unwrap_or(workdir);
+        Ok(Repo { git: repo, workdir })
+    }
+
+    pub fn workdir(&self) -> &Path {
+        &self.workdir
+    }
+
+    /// The directory shared by all worktrees (`.git` of the main worktree).
+    pub fn common_dir(&self) -> PathBuf {
+        let dir = self.git.common_dir();
+        std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned())
+    }
+
+    /// This worktree's own git dir (where MERGE_HEAD and the index live).
+    pub fn git_dir(&self) -> &Path {
+        self.git.git_dir()
+    }
+
+    /// The committer as git would record it; an error with a hint when unset.
+    pub fn signature(&self) -> Result<gix::actor::Signature> {
+        let sig = self
+            .git
+            .committer()
+            .ok_or_else(|| {
+                Error::usage("no committer identity is configured").hint(
+                    "git config user.name 'Your Name' && git config user.email you@example.com",
+                )
+            })?
+            .context("reading the committer identity")?;
+        Ok(sig.to_owned()?)
+    }
+
+    /// `Name <email>` of the committer, for event records.
+    pub fn who(&self) -> Result<String> {
+        let sig = self.signature()?;
+        Ok(format!("{} <{}>", sig.name, sig.email))
+    }
+
+    /// Where HEAD is; an error when HEAD is unborn (no commit yet).
+    pub fn head(&self) -> Result<Head> {
+        let head = self.git.head()?;
+        let branch = head
+            .referent_name()
+            .map(|name| name.as_bstr().to_str_lossy().into_owned());
+        let Some(id) = head.id() else {
+            return Err(Error::usage("HEAD has no commit yet (unborn branch)")
+                .hint("make a first commit, then try again"));
+        };
+        Ok(Head {
+            branch,
+            oid: id.to_string(),
+        })
+    }
+
+    /// Refuse when git is in the middle of a merge, rebase, cherry-pick, revert
+    /// or bisect: rolling back under it would leave git's own state dangling.
+    pub fn ensure_no_operation_in_progress(&self) -> Result<()> {
+        if let Some(state) = self.git.state() {
+            let name = format!("{state:?}").to_lowercase();
+            return Err(
+                Error::refused(format!("a {name} is in progress")).hint(format!(
+                    "finish it or abort it first (for example `git {} --abort`)",
+                    match state {
+                        gix::state::InProgress::Bisect => "bisect reset #",
+                        gix::state::InProgress::CherryPick
+                        | gix::state::InProgress::CherryPickSequence => "cherry-pick",
+                        gix::state::InProgress::Merge => "merge",
+                        gix::state::InProgress::Revert | gix::state::InProgress::RevertSequence =>
+                            "revert",
+                        _ => "rebase",
+                    }
+                )),
+            );
+        }
+        Ok(())
+    }
+
+    /// Turn a path given on the command line (relative to `cwd`) into a path
+    /// relative to the work tree root, with `/` separators.
+    pub fn relative_path(&self, cwd: &Path, path: &Path) -> Result<String> {
+        let absolute = if path.is_absolute() {
+            path.to_owned()
+        } else {
+            cwd.join(path)
+        };
+        let normal = normalize(&absolute);
+        let rel = normal.strip_prefix(&self.workdir).map_err(|_| {
+            Error::usage(format!(
+                "'{}' is outside the repository at '{}'",
+                path.display(),
+                self.workdir.display()
+            ))
+        })?;
+        Ok(rel.to_string_lossy().replace('\\', "/"))
+    }
+}
+
+/// Resolve `.` and `..` lexically, and symlinks of the existing prefix.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    // Canonicalize the longest existing parent so /tmp vs /private/tmp style links
+    // agree; the last component is kept as given so a symlink names itself.
+    let mut existing = out.clone();
+    let mut rest = Vec::new();
+    loop {
+        match existing.file_name() {
+            Some(name) if rest.is_empty() || !existing.exists() => {
+                rest.push(name.to_owned());
+                existing.pop();
+            }
+            _ => break,
+        }
+    }
+    let mut result = std::fs::canonicalize(&existing).unwrap_or(existing);
+    for name in rest.into_iter().rev() {
+        result.push(name);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_config_parameters;
+
+    #[test]
+    fn config_parameters_in_both_quoting_styles() {
+        let parsed =
+            parse_config_parameters("'rollback.a'='x y' 'rollback.b=1' 'user.name'='O'\\''Brien'")
+                .unwrap();
+        assert_eq!(
+            parsed,
+            vec!["rollback.a=x y", "rollback.b=1", "user.name=O'Brien"]
+        );
+    }
+}

@@ -1,0 +1,660 @@
+//! Capture and restore of the whole state a rollback can replace: HEAD, the
+//! index and the work tree, untracked files included.
+//!
+//! A captured state is a commit in git's stash format, so `git stash show
+//! --include-untracked` and `git stash apply` understand it: `W` holds the work
+//! tree's tracked files, its first parent `H` is HEAD, its second parent `I`
+//! holds the index, and an optional third parent `U` holds the untracked files.
+//! A clean state is just HEAD.
+//!
+//! Capture never writes HEAD, the index or a file, and reads only what the
+//! index's stat data says changed. Restore computes the difference between the
+//! current state and the target as tree diffs, so its cost follows the change,
+//! not the size of the repository.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use gix::bstr::{BStr, BString, ByteSlice};
+use gix::objs::tree::EntryKind;
+use gix::ObjectId;
+
+use crate::error::{Context, Error, Result};
+use crate::repo::Repo;
+
+/// A state that can be restored: a plain commit, or a stash-format snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct State {
+    /// The commit that names this state (`W` for a snapshot, `H` for a plain commit).
+    pub commit: ObjectId,
+    /// What HEAD points at in this state.
+    pub head: ObjectId,
+    /// The tree of the index.
+    pub index_tree: ObjectId,
+    /// The tree of the tracked files in the work tree.
+    pub worktree_tree: ObjectId,
+    /// The tree of the untracked files, if any.
+    pub untracked_tree: Option<ObjectId>,
+}
+
+impl State {
+    /// Whether this state holds uncommitted work (is a stash-format snapshot).
+    pub fn is_snapshot(&self) -> bool {
+        self.commit != self.head
+    }
+
+    /// Read the state a commit stands for: a stash-format commit is a snapshot,
+    /// any other commit is a clean state at that commit.
+    pub fn of_commit(repo: &Repo, id: ObjectId) -> Result<State> {
+        let commit = repo
+            .git
+            .find_commit(id)
+            .context(format!("reading commit {id}"))?;
+        let tree = commit.tree_id()?.detach();
+        let parents: Vec<ObjectId> = commit.parent_ids().map(|p| p.detach()).collect();
+        let message = commit.message_raw_sloppy().to_owned();
+        let plain = State {
+            commit: id,
+            head: id,
+            index_tree: tree,
+            worktree_tree: tree,
+            untracked_tree: None,
+        };
+        if !(2..=3).contains(&parents.len())
+            || !(message.starts_with(b"WIP on ") || message.starts_with(b"On "))
+        {
+            return Ok(plain);
+        }
+        let index = repo.git.find_commit(parents[1])?;
+        let index_parents: Vec<ObjectId> = index.parent_ids().map(|p| p.detach()).collect();
+        if index_parents != [parents[0]] || !index.message_raw_sloppy().starts_with(b"index on ") {
+            return Ok(plain);
+        }
+        let untracked_tree = match parents.get(2) {
+            Some(&u) => {
+                let untracked = repo.git.find_commit(u)?;
+                if untracked.parent_ids().next().is_some()
+                    || !untracked
+                        .message_raw_sloppy()
+                        .starts_with(b"untracked files on ")
+                {
+                    return Ok(plain);
+                }
+                Some(untracked.tree_id()?.detach())
+            }
+            None => None,
+        };
+        Ok(State {
+            commit: id,
+            head: parents[0],
+            index_tree: index.tree_id()?.detach(),
+            worktree_tree: tree,
+            untracked_tree,
+        })
+    }
+}
+
+/// What a capture found besides the state itself.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Counts {
+    pub staged: usize,
+    pub unstaged: usize,
+    pub untracked: usize,
+}
+
+/// The result of [`capture`].
+#[derive(Debug, Clone)]
+pub struct Capture {
+    pub state: State,
+    pub counts: Counts,
+}
+
+impl Capture {
+    pub fn is_dirty(&self) -> bool {
+        self.state.is_snapshot()
+    }
+}
+
+fn kind_of_index_mode(mode: gix::index::entry::Mode) -> Option<EntryKind> {
+    mode.to_tree_entry_mode().map(|m| m.kind())
+}
+
+/// Capture HEAD, the index and the work tree (tracked, staged and untracked,
+/// not ignored files) as a stash-format commit, or return HEAD when clean.
+/// `message` replaces the default `WIP on <branch>: …` subject (as `On <branch>: <message>`).
+pub fn capture(repo: &Repo, message: Option<&str>) -> Result<Capture> {
+    let git = &repo.git;
+    let head_commit = match git.head()?.id() {
+        Some(id) => git.find_commit(id)?,
+        None => {
+            return Err(Error::usage("HEAD has no commit yet (unborn branch)")
+                .hint("make a first commit, then try again"))
+        }
+    };
+    let head_id = head_commit.id;
+    let head_tree = head_commit.tree_id()?.detach();
+    let (mut pipeline, index) = git.filter_pipeline(None)?;
+
+    let mut staged: Vec<(BString, Option<(ObjectId, EntryKind)>)> = Vec::new();
+    let mut modified: Vec<BString> = Vec::new();
+    let mut removed: Vec<BString> = Vec::new();
+    let mut untracked: Vec<BString> = Vec::new();
+    let mut conflicts: Vec<BString> = Vec::new();
+
+    let status = git
+        .status(gix::progress::Discard)?
+        .index(index.clone())
+        .untracked_files(gix::status::UntrackedFiles::Files)
+        .index_worktree_rewrites(None)
+        .tree_index_track_renames(gix::status::tree_index::TrackRenames::Disabled)
+        .index_worktree_submodules(gix::status::Submodule::Given {
+            ignore: gix::submodule::config::Ignore::All,
+            check_dirty: false,
+        })
+        .head_tree(head_tree);
+    for item in status.into_iter(Vec::<BString>::new())? {
+        use gix::status::index_worktree::Item as Worktree;
+        use gix::status::plumbing::index_as_worktree::{Change, EntryStatus};
+        use gix::status::Item;
+        match item? {
+            Item::TreeIndex(change) => {
+                use gix::diff::index::ChangeRef;
+                match change {
+                    ChangeRef::Addition {
+                        location,
+                        entry_mode,
+                        id,
+                        ..
+                    }
+                    | ChangeRef::Modification {
+                        location,
+                        entry_mode,
+                        id,
+                        ..
+                    } => {
+                        let Some(kind) = kind_of_index_mode(entry_mode) else {
+                            continue;
+                        };
+                        staged.push((location.into_owned(), Some((id.into_owned(), kind))));
+                    }
+                    ChangeRef::Deletion { location, .. } => {
+                        staged.push((location.into_owned(), None))
+                    }
+                    ChangeRef::Rewrite { .. } => unreachable!("rename tracking is disabled"),
+                }
+            }
+            Item::IndexWorktree(Worktree::Modification {
+                rela_path, status, ..
+            }) => match status {
+                EntryStatus::Conflict { .. } => conflicts.push(rela_path),
+                EntryStatus::Change(Change::Removed) => removed.push(rela_path),
+                EntryStatus::Change(Change::Modification { .. } | Change::Type { .. }) => {
+                    modified.push(rela_path)
+                }
+                EntryStatus::IntentToAdd => modified.push(rela_path),
+                EntryStatus::Change(Change::SubmoduleModification(_))
+                | EntryStatus::NeedsUpdate(_) => {}
+            },
+            Item::IndexWorktree(Worktree::DirectoryContents { entry, .. }) => {
+                if entry.status == gix::dir::entry::Status::Untracked
+                    && matches!(
+                        entry.disk_kind,
+                        Some(gix::dir::entry::Kind::File | gix::dir::entry::Kind::Symlink)
+                    )
+                {
+                    untracked.push(entry.rela_path);
+                }
+            }
+            Item::IndexWorktree(Worktree::Rewrite { .. }) => {
+                unreachable!("rewrite tracking is disabled")
+            }
+        }
+    }
+    if !conflicts.is_empty() {
+        conflicts.sort();
+        return Err(Error::refused(format!(
+            "the index has unmerged paths: {}",
+            conflicts
+                .iter()
+                .map(|p| p.to_str_lossy())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .hint("resolve the conflicts (git add / git rm) or abort the merge first"));
+    }
+
+    // I: HEAD's tree with the staged changes.
+    let index_tree = if staged.is_empty() {
+        head_tree
+    } else {
+        let mut editor = git.edit_tree(head_tree)?;
+        for (path, entry) in &staged {
+            match entry {
+                Some((id, kind)) => editor.upsert(path.as_bstr(), *kind, *id)?,
+                None => editor.remove(path.as_bstr())?,
+            };
+        }
+        editor.write()?.detach()
+    };
+    // W: the index tree with the work tree's changes to tracked files.
+    let worktree_tree = if modified.is_empty() && removed.is_empty() {
+        index_tree
+    } else {
+        let mut editor = git.edit_tree(index_tree)?;
+        for path in &removed {
+            editor.remove(path.as_bstr())?;
+        }
+        for path in &modified {
+            match pipeline.worktree_file_to_object(path.as_bstr(), &index)? {
+                Some((id, kind, _)) => editor.upsert(path.as_bstr(), kind, id)?,
+                None => editor.remove(path.as_bstr())?,
+            };
+        }
+        editor.write()?.detach()
+    };
+    // U: the untracked files alone.
+    let untracked_tree = if untracked.is_empty() {
+        None
+    } else {
+        let mut editor = git.edit_tree(ObjectId::empty_tree(git.object_hash()))?;
+        for path in &untracked {
+            if let Some((id, kind, _)) = pipeline.worktree_file_to_object(path.as_bstr(), &index)? {
+                editor.upsert(path.as_bstr(), kind, id)?;
+            }
+        }
+        Some(editor.write()?.detach())
+    };
+
+    let counts = Counts {
+        staged: staged.len(),
+        unstaged: modified.len() + removed.len(),
+        untracked: untracked.len(),
+    };
+    if index_tree == head_tree && worktree_tree == index_tree && untracked_tree.is_none() {
+        return Ok(Capture {
+            state: State {
+                commit: head_id,
+                head: head_id,
+                index_tree,
+                worktree_tree,
+                untracked_tree,
+            },
+            counts,
+        });
+    }
+
+    let branch = match git.head_name()? {
+        Some(name) => name.shorten().to_str_lossy().into_owned(),
+        None => "(no branch)".to_owned(),
+    };
+    let subject = head_commit
+        .message_raw_sloppy()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_str_lossy()
+        .into_owned();
+    let short = head_id.to_hex_with_len(7).to_string();
+    let on = format!("{branch}: {short} {subject}");
+    let index_commit = git
+        .new_commit(format!("index on {on}\n"), index_tree, [head_id])?
+        .id;
+    let mut parents = vec![head_id, index_commit];
+    if let Some(tree) = untracked_tree {
+        parents.push(
+            git.new_commit(format!("untracked files on {on}\n"), tree, None::<ObjectId>)?
+                .id,
+        );
+    }
+    let subject = match message {
+        Some(message) => format!("On {branch}: {message}\n"),
+        None => format!("WIP on {on}\n"),
+    };
+    let commit = git.new_commit(subject, worktree_tree, parents)?.id;
+    Ok(Capture {
+        state: State {
+            commit,
+            head: head_id,
+            index_tree,
+            worktree_tree,
+            untracked_tree,
+        },
+        counts,
+    })
+}
+
+/// A blob (or symlink, or submodule) to put at a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Blob {
+    pub id: ObjectId,
+    pub kind: EntryKind,
+}
+
+/// What happens to one path in the work tree or the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Write(Blob),
+    Delete,
+}
+
+/// The per-path difference between the current state and a target state.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Work-tree changes by path.
+    pub worktree: BTreeMap<BString, Change>,
+    /// Index changes by path.
+    pub index: BTreeMap<BString, Change>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.worktree.is_empty() && self.index.is_empty()
+    }
+
+    /// Every path the plan touches, in order, with its work-tree and index change.
+    pub fn paths(&self) -> Vec<(&BStr, Option<Change>, Option<Change>)> {
+        let mut all: BTreeMap<&BStr, (Option<Change>, Option<Change>)> = BTreeMap::new();
+        for (path, change) in &self.worktree {
+            all.entry(path.as_bstr()).or_default().0 = Some(*change);
+        }
+        for (path, change) in &self.index {
+            all.entry(path.as_bstr()).or_default().1 = Some(*change);
+        }
+        all.into_iter().map(|(path, (w, i))| (path, w, i)).collect()
+    }
+
+    /// Keep only the paths `keep` accepts.
+    pub fn retain(&mut self, keep: impl Fn(&BStr) -> bool) {
+        self.worktree.retain(|path, _| keep(path.as_bstr()));
+        self.index.retain(|path, _| keep(path.as_bstr()));
+    }
+}
+
+/// The changed blobs between two trees, trees themselves left out.
+fn tree_changes(
+    repo: &Repo,
+    from: ObjectId,
+    to: ObjectId,
+    out: &mut BTreeMap<BString, Change>,
+) -> Result<()> {
+    if from == to {
+        return Ok(());
+    }
+    let git = &repo.git;
+    let old = git.find_tree(from)?;
+    let new = git.find_tree(to)?;
+    let changes = git.diff_tree_to_tree(
+        &old,
+        &new,
+        gix::diff::Options::default().with_rewrites(None),
+    )?;
+    for change in changes {
+        use gix::object::tree::diff::ChangeDetached as C;
+        match change {
+            C::Addition {
+                location,
+                entry_mode,
+                id,
+                ..
+            }
+            | C::Modification {
+                location,
+                entry_mode,
+                id,
+                ..
+            } => {
+                if entry_mode.is_tree() {
+                    continue;
+                }
+                out.insert(
+                    location,
+                    Change::Write(Blob {
+                        id,
+                        kind: entry_mode.kind(),
+                    }),
+                );
+            }
+            C::Deletion {
+                location,
+                entry_mode,
+                ..
+            } => {
+                if entry_mode.is_tree() {
+                    continue;
+                }
+                out.insert(location, Change::Delete);
+            }
+            C::Rewrite { .. } => unreachable!("rewrites are disabled"),
+        }
+    }
+    Ok(())
+}
+
+/// Every blob of a tree with its path (used for the small untracked trees).
+pub fn tree_blobs(repo: &Repo, tree: Option<ObjectId>) -> Result<BTreeMap<BString, Blob>> {
+    let mut out = BTreeMap::new();
+    let Some(tree) = tree else { return Ok(out) };
+    let mut recorder = gix::traverse::tree::Recorder::default();
+    repo.git
+        .find_tree(tree)?
+        .traverse()
+        .breadthfirst(&mut recorder)?;
+    for entry in recorder.records {
+        if !entry.mode.is_tree() {
+            out.insert(
+                entry.filepath,
+                Blob {
+                    id: entry.oid,
+                    kind: entry.mode.kind(),
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// What must change to turn `current` (just captured, so it matches the disk)
+/// into `target`.
+pub fn plan(repo: &Repo, current: &State, target: &State) -> Result<Plan> {
+    let mut plan = Plan::default();
+    tree_changes(repo, current.index_tree, target.index_tree, &mut plan.index)?;
+    tree_changes(
+        repo,
+        current.worktree_tree,
+        target.worktree_tree,
+        &mut plan.worktree,
+    )?;
+    if current.untracked_tree != target.untracked_tree {
+        let current_untracked = tree_blobs(repo, current.untracked_tree)?;
+        let target_untracked = tree_blobs(repo, target.untracked_tree)?;
+        for (path, blob) in &target_untracked {
+            if current_untracked.get(path) != Some(blob) {
+                plan.worktree.insert(path.clone(), Change::Write(*blob));
+            } else {
+                plan.worktree.remove(path);
+            }
+        }
+        for path in current_untracked.keys() {
+            if !target_untracked.contains_key(path) && !plan.worktree.contains_key(path) {
+                plan.worktree.insert(path.clone(), Change::Delete);
+            }
+        }
+    }
+    // Submodules are only recorded in the index; their work trees are not ours to touch.
+    plan.worktree.retain(|_, change| {
+        !matches!(
+            change,
+            Change::Write(Blob {
+                kind: EntryKind::Commit,
+                ..
+            })
+        )
+    });
+    Ok(plan)
+}
+
+/// Paths the plan would write over that are on disk but in neither the work
+/// tree nor the untracked files of `current`: ignored files, which no snapshot
+/// holds, so overwriting them would lose them.
+pub fn ignored_in_the_way(repo: &Repo, current: &State, plan: &Plan) -> Result<Vec<BString>> {
+    let current_untracked = tree_blobs(repo, current.untracked_tree)?;
+    let tree = repo.git.find_tree(current.worktree_tree)?;
+    let mut out = Vec::new();
+    for (path, change) in &plan.worktree {
+        if !matches!(change, Change::Write(_)) || current_untracked.contains_key(path) {
+            continue;
+        }
+        let relative = gix::path::from_bstr(path.as_bstr())?;
+        let on_disk = repo.workdir().join(&relative);
+        if std::fs::symlink_metadata(&on_disk).is_err() {
+            continue;
+        }
+        let tracked = tree.lookup_entry_by_path(&relative)?;
+        if tracked.is_none() {
+            out.push(path.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Carry out a plan: delete and write work-tree files, then update the index
+/// (stat data refreshed for the files written, so git does not re-read them).
+pub fn apply(repo: &Repo, plan: &Plan) -> Result<()> {
+    let git = &repo.git;
+    let workdir = repo.workdir();
+
+    // Deletions first, so a file can make room for a directory and back.
+    for (path, change) in plan.worktree.iter().rev() {
+        if *change == Change::Delete {
+            remove_file_and_empty_parents(workdir, path.as_bstr())?;
+        }
+    }
+
+    // Writes through gix's checkout, which applies filters, exec bits and symlinks.
+    let mut written = gix::index::State::new(git.object_hash());
+    for (path, change) in &plan.worktree {
+        if let Change::Write(blob) = change {
+            let mode = index_mode(blob.kind);
+            written.dangerously_push_entry(
+                gix::index::entry::Stat::default(),
+                blob.id,
+                gix::index::entry::Flags::empty(),
+                mode,
+                path.as_bstr(),
+            );
+        }
+    }
+    written.sort_entries();
+    if !written.entries().is_empty() {
+        let mut options =
+            git.checkout_options(gix::worktree::stack::state::attributes::Source::IdMapping)?;
+        options.destination_is_initially_empty = false;
+        options.overwrite_existing = true;
+        let outcome = gix::worktree::state::checkout(
+            &mut written,
+            workdir,
+            git.objects.clone().into_arc()?,
+            &gix::progress::Discard,
+            &gix::progress::Discard,
+            &gix::interrupt::IS_INTERRUPTED,
+            options,
+        )?;
+        if let Some(error) = outcome.errors.first() {
+            return Err(Error::failed(format!(
+                "could not write '{}': {}",
+                error.path, error.error
+            )));
+        }
+    }
+
+    // The index: current entries with the plan's index changes, stat data from the written files.
+    let mut index = git.open_index()?;
+    let mut stats: BTreeMap<&BStr, (&gix::index::Entry, &BStr)> = BTreeMap::new();
+    for entry in written.entries() {
+        let path = entry.path(&written);
+        stats.insert(path, (entry, path));
+    }
+    if plan.index.values().any(|c| *c == Change::Delete) {
+        index.remove_entries(|_, path, _| {
+            plan.index.get(path).is_some_and(|c| *c == Change::Delete)
+        });
+    }
+    let mut added = Vec::new();
+    for (path, change) in &plan.index {
+        let Change::Write(blob) = change else {
+            continue;
+        };
+        match index
+            .entry_index_by_path_and_stage(path.as_bstr(), gix::index::entry::Stage::Unconflicted)
+        {
+            Some(position) => {
+                let entry = &mut index.entries_mut()[position];
+                entry.id = blob.id;
+                entry.mode = index_mode(blob.kind);
+                entry.stat = gix::index::entry::Stat::default();
+                entry.flags.remove(
+                    gix::index::entry::Flags::INTENT_TO_ADD | gix::index::entry::Flags::EXTENDED,
+                );
+            }
+            None => added.push((path, *blob)),
+        }
+    }
+    for (path, blob) in added {
+        index.dangerously_push_entry(
+            gix::index::entry::Stat::default(),
+            blob.id,
+            gix::index::entry::Flags::empty(),
+            index_mode(blob.kind),
+            path.as_bstr(),
+        );
+    }
+    index.sort_entries();
+    // Refresh (or invalidate) the stat data of every path written to the work tree.
+    let (entries, backing) = index.entries_mut_and_pathbacking();
+    for entry in entries.iter_mut() {
+        let path = entry.path_in(backing);
+        if let Some((fresh, _)) = stats.get(path) {
+            entry.stat = if fresh.id == entry.id && fresh.mode == entry.mode {
+                fresh.stat
+            } else {
+                gix::index::entry::Stat::default()
+            };
+        }
+    }
+    index.remove_tree();
+    index.remove_resolve_undo();
+    index
+        .write(Default::default())
+        .context("writing the index")?;
+    Ok(())
+}
+
+fn index_mode(kind: EntryKind) -> gix::index::entry::Mode {
+    match kind {
+        EntryKind::BlobExecutable => gix::index::entry::Mode::FILE_EXECUTABLE,
+        EntryKind::Link => gix::index::entry::Mode::SYMLINK,
+        EntryKind::Commit => gix::index::entry::Mode::COMMIT,
+        EntryKind::Tree => gix::index::entry::Mode::DIR,
+        EntryKind::Blob => gix::index::entry::Mode::FILE,
+    }
+}
+
+/// Remove a file (or symlink) and then every parent directory it leaves empty,
+/// up to the work tree root. A path that is already gone is fine.
+fn remove_file_and_empty_parents(workdir: &Path, path: &BStr) -> Result<()> {
+    let relative = gix::path::from_bstr(path)?;
+    let full = workdir.join(&relative);
+    match std::fs::symlink_metadata(&full) {
+        Ok(meta) if meta.is_dir() => return Ok(()),
+        Ok(_) => std::fs::remove_file(&full).context(format!("removing '{}'", full.display()))?,
+        Err(_) => return Ok(()),
+    }
+    let mut dir = full.parent();
+    while let Some(d) = dir {
+        if d == workdir || !d.starts_with(workdir) || std::fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
+    Ok(())
+}

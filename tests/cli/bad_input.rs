@@ -1,0 +1,182 @@
+use crate::support::TestRepo;
+
+#[test]
+fn unknown_checkpoint_hints_close_names() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "sprint-3"]).ok();
+    repo.rollback(&["checkpoint", "stable"]).ok();
+    repo.write("src/a.rs", "dirty\n");
+    let before = repo.observe();
+    let run = repo
+        .rollback(&["to", "sprint-4"])
+        .fails(2, "checkpoint 'sprint-4' not found");
+    assert!(
+        run.stderr().contains("hint: did you mean sprint-3?"),
+        "{}",
+        run.stderr()
+    );
+    repo.rollback(&["show", "nope"])
+        .fails(2, "checkpoint 'nope' not found");
+    assert_eq!(repo.observe(), before);
+}
+
+#[test]
+fn invalid_checkpoint_names_are_refused() {
+    let repo = TestRepo::fixture("basic");
+    let before = repo.observe();
+    for name in [
+        "has space",
+        "a..b",
+        "x~1",
+        "y^",
+        "colon:name",
+        "star*",
+        "end.lock",
+        "-",
+        "trailing/",
+    ] {
+        repo.rollback(&["checkpoint", "--", name])
+            .fails(2, "not a valid checkpoint name");
+    }
+    assert_eq!(repo.observe(), before);
+}
+
+#[test]
+fn to_during_a_merge_is_refused() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    repo.git(&["checkout", "-q", "-b", "other"]);
+    repo.write("src/a.rs", "other side\n");
+    repo.git(&["commit", "-q", "-am", "other"]);
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("src/a.rs", "main side\n");
+    repo.git(&["commit", "-q", "-am", "main"]);
+    assert_ne!(
+        repo.git_run(&["merge", "other"]).code(),
+        0,
+        "the merge must conflict"
+    );
+    let before = repo.observe();
+    let run = repo
+        .rollback(&["to", "base"])
+        .fails(3, "merge is in progress");
+    assert!(run.stderr().contains("hint: "), "{}", run.stderr());
+    assert_eq!(repo.observe(), before);
+    assert!(repo.path.join(".git/MERGE_HEAD").exists());
+}
+
+#[test]
+fn to_with_unmerged_paths_is_refused() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    repo.git(&["checkout", "-q", "-b", "other"]);
+    repo.write("src/a.rs", "other side\n");
+    repo.git(&["commit", "-q", "-am", "other"]);
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("src/a.rs", "main side\n");
+    repo.git(&["commit", "-q", "-am", "main"]);
+    assert_ne!(
+        repo.git_run(&["cherry-pick", "other"]).code(),
+        0,
+        "the cherry-pick must conflict"
+    );
+    // Leave the conflict in the index but drop git's sequencer state.
+    std::fs::remove_file(repo.path.join(".git/CHERRY_PICK_HEAD")).unwrap();
+    let _ = std::fs::remove_dir_all(repo.path.join(".git/sequencer"));
+    let before = repo.observe();
+    repo.rollback(&["to", "base"])
+        .fails(3, "unmerged paths: src/a.rs");
+    repo.rollback(&["checkpoint", "during-conflict"])
+        .fails(3, "unmerged paths");
+    assert_eq!(repo.observe(), before);
+}
+
+#[test]
+fn unborn_head_is_refused() {
+    let repo = TestRepo::bare_directory();
+    repo.git(&["init", "-q", "-b", "main"]);
+    repo.write("file.txt", "x\n");
+    repo.rollback(&["checkpoint"])
+        .fails(2, "HEAD has no commit yet");
+    repo.rollback(&["to", "anything"]).fails(2, "not found");
+    assert_eq!(repo.git(&["for-each-ref"]), "");
+    assert_eq!(repo.read("file.txt"), "x\n");
+}
+
+#[test]
+fn outside_a_repository_is_an_error() {
+    let dir = TestRepo::bare_directory();
+    let run = dir.rollback(&["list"]).fails(2, "not a git repository");
+    assert!(run.stderr().contains("hint: "), "{}", run.stderr());
+    dir.rollback(&["checkpoint"])
+        .fails(2, "not a git repository");
+    assert!(
+        std::fs::read_dir(&dir.path).unwrap().next().is_none(),
+        "nothing was created"
+    );
+}
+
+#[test]
+fn a_held_lock_refuses_with_the_holders_name() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    repo.write("src/a.rs", "dirty\n");
+    let lock = repo.path.join(".git/rollback/operation.lock");
+    std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
+    std::fs::write(&lock, "pid 4242 running `to`\n").unwrap();
+    let before = repo.observe();
+    let run = repo
+        .rollback_env(
+            &[("GIT_CONFIG_PARAMETERS", "'rollback.locktimeout'='200'")],
+            &["to", "base"],
+        )
+        .fails(3, "pid 4242 running `to`");
+    assert!(run.stderr().contains("operation.lock"), "{}", run.stderr());
+    repo.rollback_env(
+        &[("GIT_CONFIG_PARAMETERS", "'rollback.locktimeout'='0'")],
+        &["checkpoint", "x"],
+    )
+    .fails(3, "holds the lock");
+    assert_eq!(repo.observe(), before);
+    std::fs::remove_file(&lock).unwrap();
+    repo.rollback(&["to", "base"]).ok();
+    assert!(!lock.exists(), "the lock is released after the operation");
+}
+
+#[test]
+fn undo_with_nothing_to_undo_is_an_error() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["undo"]).fails(2, "no operation to undo");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    repo.rollback(&["undo"]).fails(2, "no operation to undo");
+    repo.rollback(&["undo", "deadbeef"])
+        .fails(2, "operation 'deadbeef' not found");
+}
+
+#[test]
+fn ignored_file_in_the_way_is_refused() {
+    let repo = TestRepo::fixture("basic");
+    repo.write("out.log", "tracked log\n");
+    repo.git(&["add", "-f", "out.log"]);
+    repo.git(&["commit", "-q", "-m", "track a log"]);
+    repo.rollback(&["checkpoint", "with-log"]).ok();
+    repo.git(&["rm", "-q", "--cached", "out.log"]);
+    repo.git(&["commit", "-q", "-m", "untrack it"]);
+    repo.write("out.log", "precious ignored content\n");
+    let before = repo.observe();
+    repo.rollback(&["to", "with-log"])
+        .fails(3, "ignored files would be overwritten: out.log");
+    assert_eq!(repo.observe(), before);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let repo = TestRepo::fixture("basic");
+    assert_eq!(repo.rollback(&["to"]).code(), 2);
+    assert_eq!(
+        repo.rollback(&["to", "x", "--severity", "apocalyptic"])
+            .code(),
+        2
+    );
+    assert_eq!(repo.rollback(&["no-such-command"]).code(), 2);
+}

@@ -1,0 +1,209 @@
+use crate::support::TestRepo;
+
+#[test]
+fn checkpoint_of_clean_tree_tags_head() {
+    let repo = TestRepo::fixture("basic");
+    let before = repo.observe();
+    let run = repo
+        .rollback(&["checkpoint", "stable", "-m", "all green"])
+        .ok();
+    assert!(
+        run.stdout().contains("Created checkpoint 'stable'"),
+        "{}",
+        run.stdout()
+    );
+
+    assert_eq!(
+        repo.git(&["cat-file", "-t", "refs/tags/checkpoint/stable"]),
+        "tag\n"
+    );
+    assert_eq!(
+        repo.git(&["rev-parse", "checkpoint/stable^{commit}"]),
+        repo.git(&["rev-parse", "HEAD"])
+    );
+    assert!(repo
+        .git(&["cat-file", "-p", "checkpoint/stable"])
+        .ends_with("\nall green\n"));
+    let after = repo.observe();
+    assert_eq!(before.files, after.files);
+    assert_eq!(before.index, after.index);
+    assert_eq!(before.head, after.head);
+    repo.fsck();
+}
+
+#[test]
+fn checkpoint_event_is_a_json_line_in_the_rollback_notes() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "first"]).ok();
+    repo.rollback(&["checkpoint", "second"]).ok();
+    // Both checkpoints point at HEAD, so one note holds two lines.
+    let note = repo.git(&["notes", "--ref=rollback", "show", "HEAD"]);
+    let lines: Vec<serde_json::Value> = note
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{note}");
+    assert_eq!(lines[0]["kind"], "checkpoint");
+    assert_eq!(lines[0]["checkpoint"], "first");
+    assert_eq!(lines[1]["checkpoint"], "second");
+    for line in &lines {
+        for key in ["id", "kind", "at", "by"] {
+            assert!(line[key].is_string(), "{key} missing in {line}");
+        }
+        assert_eq!(line["by"], "Ada Tester <ada@example.com>");
+    }
+}
+
+#[test]
+fn checkpoint_of_dirty_tree_is_a_stash_snapshot_git_can_read() {
+    let repo = TestRepo::fixture("dirty");
+    let status = repo.status();
+    let before = repo.observe();
+    let run = repo.rollback(&["checkpoint", "wip", "--json"]).ok();
+    let json = run.json();
+    assert_eq!(json["checkpoint"]["dirty"], true);
+    assert_eq!(json["counts"]["untracked"], 1);
+
+    let shown = repo.git(&[
+        "stash",
+        "show",
+        "--include-untracked",
+        "--name-only",
+        "checkpoint/wip^{commit}",
+    ]);
+    assert!(shown.lines().any(|l| l == "notes/todo.txt"), "{shown}");
+    assert!(
+        !shown.contains(".env"),
+        "ignored file leaked into the snapshot: {shown}"
+    );
+    // The snapshot's trees are the ones git itself computes.
+    let ours = repo.git(&[
+        "rev-parse",
+        "checkpoint/wip^{commit}^{tree}",
+        "checkpoint/wip^{commit}^2^{tree}",
+    ]);
+    let stash = repo.git(&["stash", "create"]);
+    let theirs = repo.git(&[
+        "rev-parse",
+        &format!("{}^{{tree}}", stash.trim()),
+        &format!("{}^2^{{tree}}", stash.trim()),
+    ]);
+    assert_eq!(ours, theirs);
+    assert_eq!(
+        repo.git(&["rev-parse", "checkpoint/wip^{commit}^1"]),
+        repo.git(&["rev-parse", "HEAD"])
+    );
+
+    assert_eq!(
+        repo.status(),
+        status,
+        "checkpoint changed the work tree or index"
+    );
+    let after = repo.observe();
+    assert_eq!(before.files, after.files);
+    assert_eq!(before.index, after.index);
+    repo.fsck();
+}
+
+#[test]
+fn checkpoint_sprint_is_named_sprint_n_and_recorded() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "--sprint", "3", "--stage", "GAP-001"])
+        .ok();
+    let json = repo.rollback(&["show", "sprint-3", "--json"]).ok().json();
+    assert_eq!(json["id"], "sprint-3");
+    assert_eq!(json["events"][0]["details"]["sprint"], 3);
+    assert_eq!(json["events"][0]["details"]["stage"], "GAP-001");
+}
+
+#[test]
+fn checkpoint_default_name_is_utc_timestamp() {
+    let repo = TestRepo::fixture("basic");
+    let json = repo.rollback(&["checkpoint", "--json"]).ok().json();
+    let name = json["checkpoint"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(name.len(), "YYYYMMDD-HHMMSS".len(), "{name}");
+    assert!(
+        name.chars()
+            .enumerate()
+            .all(|(i, c)| if i == 8 { c == '-' } else { c.is_ascii_digit() }),
+        "{name}"
+    );
+    let second = repo.rollback(&["checkpoint", "--json"]).ok().json();
+    assert_ne!(second["checkpoint"]["id"], json["checkpoint"]["id"]);
+}
+
+#[test]
+fn existing_checkpoint_is_refused_without_force() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "stable"]).ok();
+    let target = repo.git(&["rev-parse", "checkpoint/stable"]);
+    repo.write("src/a.rs", "changed\n");
+    let before = repo.observe();
+    repo.rollback(&["checkpoint", "stable"])
+        .fails(2, "checkpoint 'stable' already exists");
+    assert_eq!(repo.observe(), before);
+    repo.rollback(&["checkpoint", "stable", "--force"]).ok();
+    assert_ne!(repo.git(&["rev-parse", "checkpoint/stable"]), target);
+}
+
+#[test]
+fn list_is_newest_first_with_ids() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "older"]).ok();
+    repo.write("untracked.txt", "x\n");
+    repo.rollback(&["checkpoint", "newer", "-m", "with an untracked file"])
+        .ok();
+    let json = repo.rollback(&["list", "--json"]).ok().json();
+    let ids: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["newer", "older"]);
+    assert_eq!(json[0]["dirty"], true);
+    assert_eq!(json[1]["dirty"], false);
+    assert_eq!(json[0]["message"], "with an untracked file");
+    let text = repo.rollback(&["list"]).ok().stdout();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("newer") && lines[0].contains("dirty"),
+        "{text}"
+    );
+    assert!(
+        lines[1].starts_with("older") && lines[1].contains("clean"),
+        "{text}"
+    );
+}
+
+#[test]
+fn show_lists_what_differs_from_head() {
+    let repo = TestRepo::fixture("basic");
+    repo.write("src/a.rs", "edited\n");
+    repo.write("new.txt", "new\n");
+    repo.rollback(&["checkpoint", "edits"]).ok();
+    let json = repo.rollback(&["show", "edits", "--json"]).ok().json();
+    let changes: Vec<(String, String)> = json["changes_from_head"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["path"].as_str().unwrap().to_owned(),
+                c["worktree"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("new.txt".into(), "restore".into()),
+            ("src/a.rs".into(), "restore".into())
+        ]
+    );
+    let text = repo.rollback(&["show", "edits"]).ok().stdout();
+    assert!(
+        text.contains("checkpoint edits") && text.contains("src/a.rs"),
+        "{text}"
+    );
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the built binary in fixture repositories, with the git
+//! CLI as the judge of what it wrote.
+
+mod support;
+
+mod bad_input;
+mod checkpoint;
+mod environment;
+mod man;
+mod to_and_undo;

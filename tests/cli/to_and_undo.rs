@@ -1,0 +1,252 @@
+use std::os::unix::fs::PermissionsExt;
+
+use crate::support::TestRepo;
+
+/// A dirty checkpoint, then commits, edits, deletions, mode and symlink
+/// changes and new untracked files on top of it.
+fn diverged() -> (TestRepo, String) {
+    let repo = TestRepo::fixture("dirty");
+    let status_at_checkpoint = repo.status();
+    repo.rollback(&["checkpoint", "base"]).ok();
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "after the checkpoint"]);
+    repo.write("src/a.rs", "broken\n");
+    std::fs::remove_file(repo.path.join("src/nested/deep.txt")).unwrap();
+    std::fs::set_permissions(
+        repo.path.join("run.sh"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    std::fs::remove_file(repo.path.join("readme-link")).unwrap();
+    std::os::unix::fs::symlink("src/a.rs", repo.path.join("readme-link")).unwrap();
+    repo.write("scratch/new.txt", "new untracked\n");
+    repo.write("build.log", "ignored log\n");
+    (repo, status_at_checkpoint)
+}
+
+#[test]
+fn to_restores_the_checkpoint_state_exactly() {
+    let (repo, status_at_checkpoint) = diverged();
+    let files_at_checkpoint = {
+        // What the files were at checkpoint time, read back through git stash apply in a clone.
+        let w = repo.git(&["rev-parse", "checkpoint/base^{commit}"]);
+        w.trim().to_owned()
+    };
+    let run = repo
+        .rollback(&[
+            "to",
+            "base",
+            "--reason",
+            "tests failing",
+            "--severity",
+            "high",
+        ])
+        .ok();
+    assert!(
+        run.stdout().contains("Rolled back to base"),
+        "{}",
+        run.stdout()
+    );
+
+    assert_eq!(repo.status(), status_at_checkpoint);
+    assert_eq!(
+        repo.git(&["rev-parse", "HEAD"]),
+        repo.git(&["rev-parse", &format!("{files_at_checkpoint}^1")])
+    );
+    assert_eq!(
+        repo.git(&["symbolic-ref", "HEAD"]),
+        "refs/heads/main\n",
+        "the branch moved, HEAD stays on it"
+    );
+    assert_eq!(
+        repo.read("README.md"),
+        "# Project\nstaged line\nunstaged line\n"
+    );
+    assert_eq!(repo.read("notes/todo.txt"), "untracked\n");
+    assert_eq!(repo.read("src/a.rs"), "pub fn a() { 1 }\n");
+    assert!(
+        !repo.exists("scratch/new.txt") && !repo.exists("scratch"),
+        "new untracked file and its dir removed"
+    );
+    assert_eq!(
+        repo.read("build.log"),
+        "ignored log\n",
+        "ignored files are left alone"
+    );
+    assert_eq!(repo.read(".env"), "SECRET=1\n");
+    let mode = |p: &str| repo.path.join(p).metadata().unwrap().permissions().mode() & 0o111;
+    assert_ne!(mode("run.sh"), 0, "exec bit restored");
+    assert_ne!(mode("src/main.rs"), 0, "unstaged mode change restored");
+    assert_eq!(
+        std::fs::read_link(repo.path.join("readme-link"))
+            .unwrap()
+            .to_str(),
+        Some("README.md")
+    );
+    // The index is exactly the checkpoint's index.
+    assert_eq!(
+        repo.git(&["write-tree"]),
+        repo.git(&["rev-parse", &format!("{files_at_checkpoint}^2^{{tree}}")])
+    );
+    repo.fsck();
+
+    let log = repo.rollback(&["log", "--json"]).ok().json();
+    assert_eq!(log[0]["kind"], "to");
+    assert_eq!(log[0]["reason"], "tests failing");
+    assert_eq!(log[0]["severity"], "high");
+    assert_eq!(log[1]["kind"], "checkpoint");
+}
+
+#[test]
+fn undo_brings_back_every_byte_including_untracked_files() {
+    let (repo, _) = diverged();
+    let before = repo.observe();
+    let status_before = repo.status();
+    let json = repo.rollback(&["to", "base", "--json"]).ok().json();
+    let snapshot = json["snapshot"].as_str().unwrap().to_owned();
+    // The safety snapshot is a stash git can read, holding the untracked file.
+    let shown = repo.git(&[
+        "stash",
+        "show",
+        "--include-untracked",
+        "--name-only",
+        &snapshot,
+    ]);
+    assert!(shown.lines().any(|l| l == "scratch/new.txt"), "{shown}");
+    assert_ne!(repo.observe(), before);
+
+    let run = repo.rollback(&["undo"]).ok();
+    assert!(run.stdout().contains("Undid"), "{}", run.stdout());
+    let after = repo.observe();
+    assert_eq!(after.files, before.files);
+    assert_eq!(after.index, before.index);
+    assert_eq!(after.head, before.head);
+    assert_eq!(repo.status(), status_before);
+    repo.fsck();
+}
+
+#[test]
+fn undo_of_an_undo_redoes() {
+    let (repo, status_at_checkpoint) = diverged();
+    repo.rollback(&["to", "base"]).ok();
+    let rolled_back = repo.observe();
+    repo.rollback(&["undo"]).ok();
+    repo.rollback(&["undo"]).ok();
+    let redone = repo.observe();
+    assert_eq!(redone.files, rolled_back.files);
+    assert_eq!(redone.index, rolled_back.index);
+    assert_eq!(redone.head, rolled_back.head);
+    assert_eq!(repo.status(), status_at_checkpoint);
+    let log = repo.rollback(&["log", "--json"]).ok().json();
+    let kinds: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["undo", "undo", "to", "checkpoint"]);
+    assert_eq!(log[0]["undoes"], log[1]["id"]);
+    assert_eq!(log[1]["undoes"], log[2]["id"]);
+}
+
+#[test]
+fn undo_by_id_restores_that_operations_state() {
+    let (repo, _) = diverged();
+    let before = repo.observe();
+    let first = repo.rollback(&["to", "base", "--json"]).ok().json();
+    repo.write("later.txt", "later\n");
+    repo.rollback(&["checkpoint", "later"]).ok();
+    let id = first["id"].as_str().unwrap();
+    repo.rollback(&["undo", id]).ok();
+    let after = repo.observe();
+    assert_eq!(after.files, before.files);
+    assert_eq!(after.head, before.head);
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_changes_nothing() {
+    let (repo, _) = diverged();
+    let before = repo.observe();
+    let json = repo
+        .rollback(&["to", "base", "--dry-run", "--json"])
+        .ok()
+        .json();
+    assert_eq!(json["dry_run"], true);
+    let plan = json["plan"].as_array().unwrap();
+    let find = |p: &str| {
+        plan.iter()
+            .find(|e| e["path"] == p)
+            .unwrap_or_else(|| panic!("{p} not in plan"))
+    };
+    assert_eq!(find("scratch/new.txt")["worktree"], "delete");
+    assert_eq!(find("src/a.rs")["worktree"], "restore");
+    assert_eq!(find("notes/todo.txt")["worktree"], "restore");
+    assert!(
+        plan.iter().all(|e| e["path"] != "build.log"),
+        "ignored files are not in the plan"
+    );
+    let text = repo.rollback(&["to", "base", "--dry-run"]).ok().stdout();
+    assert!(
+        text.contains("delete") && text.contains("scratch/new.txt") && text.contains("dry run"),
+        "{text}"
+    );
+    assert_eq!(repo.observe(), before);
+    assert_eq!(
+        repo.rollback(&["log", "--json"])
+            .ok()
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "no event recorded"
+    );
+}
+
+#[test]
+fn detach_leaves_the_branch_where_it_was() {
+    let (repo, _) = diverged();
+    let main = repo.git(&["rev-parse", "main"]);
+    repo.rollback(&["to", "base", "--detach"]).ok();
+    assert_eq!(repo.git(&["rev-parse", "main"]), main);
+    assert!(
+        repo.git_run(&["symbolic-ref", "-q", "HEAD"]).code() != 0,
+        "HEAD is detached"
+    );
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(repo.git(&["symbolic-ref", "HEAD"]), "refs/heads/main\n");
+    assert_eq!(repo.git(&["rev-parse", "HEAD"]), main);
+}
+
+#[test]
+fn to_a_clean_checkpoint_behaves_like_reset_hard_and_clean() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "clean"]).ok();
+    let at_checkpoint = repo.observe();
+    repo.write("src/b.rs", "changed\n");
+    repo.git(&["commit", "-q", "-am", "change b"]);
+    repo.write("junk.txt", "junk\n");
+    repo.git(&["mv", "docs", "documentation"]);
+    repo.rollback(&["to", "clean"]).ok();
+    assert_eq!(repo.status(), "");
+    let after = repo.observe();
+    assert_eq!(after.files, at_checkpoint.files);
+    assert_eq!(after.index, at_checkpoint.index);
+    assert_eq!(after.head, at_checkpoint.head);
+}
+
+#[test]
+fn rollback_writes_only_what_differs() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "clean"]).ok();
+    let untouched = repo.path.join("src/nested/deep.txt");
+    let inode = |p: &std::path::Path| std::os::unix::fs::MetadataExt::ino(&p.metadata().unwrap());
+    let before = inode(&untouched);
+    repo.write("src/b.rs", "changed\n");
+    let json = repo.rollback(&["to", "clean", "--json"]).ok().json();
+    assert_eq!(json["restored"], 1);
+    assert_eq!(json["deleted"], 0);
+    assert_eq!(inode(&untouched), before, "an unchanged file was rewritten");
+    // The index's stat data was refreshed: git sees a clean tree without re-reading.
+    assert_eq!(repo.git(&["diff-files", "--name-only"]), "");
+}
