@@ -5,10 +5,12 @@
 
 pub mod checkpoint;
 pub mod error;
+pub mod index_tree;
 pub mod ledger;
 pub mod lock;
 pub mod operation;
 pub mod repo;
 pub mod snapshot;
+pub mod trace;
 
 pub use error::{Error, Kind, Result};

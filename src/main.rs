@@ -8,6 +8,7 @@ use clap::Parser;
 fn main() {
     // Ctrl-C removes our lock and temporary files, then exits as git does.
     let _ = gix::interrupt::init_handler_default(0);
+    git_rollback::trace::phase("start");
     let cli = cmd::Cli::parse();
     let ui = ui::Ui::new(cli.json, cli.quiet);
     let code = match cmd::run(cli, &ui) {

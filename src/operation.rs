@@ -120,6 +120,7 @@ pub fn run(repo: &Repo, request: Request) -> Result<Outcome> {
         Some(&format!("git-rollback: before {}", request.kind)),
     )?;
     let plan = snapshot::plan(repo, &capture.state, &request.target)?;
+    crate::trace::phase("plan");
     let blocked = snapshot::ignored_in_the_way(repo, &capture.state, &plan)?;
     if !blocked.is_empty() {
         return Err(Error::refused(format!(
@@ -196,6 +197,7 @@ pub fn run(repo: &Repo, request: Request) -> Result<Outcome> {
         )
         .context("recording the safety snapshot")?;
     ledger::append(repo, &event)?;
+    crate::trace::phase("recorded");
 
     snapshot::apply(repo, &plan).map_err(|err| {
         err.hint(format!(
@@ -208,6 +210,7 @@ pub fn run(repo: &Repo, request: Request) -> Result<Outcome> {
         None => format!("rollback: {} {}", request.kind, event.id),
     };
     move_head(repo, &head_before, &head_after, branch_expected, &message)?;
+    crate::trace::phase("head moved");
 
     outcome.id = Some(event.id);
     outcome.snapshot = Some(capture.state.commit.to_string());

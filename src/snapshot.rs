@@ -20,6 +20,7 @@ use gix::objs::tree::EntryKind;
 use gix::ObjectId;
 
 use crate::error::{Context, Error, Result};
+use crate::index_tree;
 use crate::repo::Repo;
 
 /// A state that can be restored: a plain commit, or a stash-format snapshot.
@@ -115,15 +116,12 @@ impl Capture {
     }
 }
 
-fn kind_of_index_mode(mode: gix::index::entry::Mode) -> Option<EntryKind> {
-    mode.to_tree_entry_mode().map(|m| m.kind())
-}
-
 /// Capture HEAD, the index and the work tree (tracked, staged and untracked,
 /// not ignored files) as a stash-format commit, or return HEAD when clean.
 /// `message` replaces the default `WIP on <branch>: …` subject (as `On <branch>: <message>`).
 pub fn capture(repo: &Repo, message: Option<&str>) -> Result<Capture> {
     let git = &repo.git;
+    crate::trace::phase("capture: start");
     let head_commit = match git.head()?.id() {
         Some(id) => git.find_commit(id)?,
         None => {
@@ -134,8 +132,8 @@ pub fn capture(repo: &Repo, message: Option<&str>) -> Result<Capture> {
     let head_id = head_commit.id;
     let head_tree = head_commit.tree_id()?.detach();
     let (mut pipeline, index) = git.filter_pipeline(None)?;
+    crate::trace::phase("capture: index read");
 
-    let mut staged: Vec<(BString, Option<(ObjectId, EntryKind)>)> = Vec::new();
     let mut modified: Vec<BString> = Vec::new();
     let mut removed: Vec<BString> = Vec::new();
     let mut untracked: Vec<BString> = Vec::new();
@@ -146,46 +144,17 @@ pub fn capture(repo: &Repo, message: Option<&str>) -> Result<Capture> {
         .index(index.clone())
         .untracked_files(gix::status::UntrackedFiles::Files)
         .index_worktree_rewrites(None)
-        .tree_index_track_renames(gix::status::tree_index::TrackRenames::Disabled)
         .index_worktree_submodules(gix::status::Submodule::Given {
             ignore: gix::submodule::config::Ignore::All,
             check_dirty: false,
-        })
-        .head_tree(head_tree);
-    for item in status.into_iter(Vec::<BString>::new())? {
-        use gix::status::index_worktree::Item as Worktree;
+        });
+    for item in status.into_index_worktree_iter(Vec::<BString>::new())? {
+        use gix::status::index_worktree::Item;
         use gix::status::plumbing::index_as_worktree::{Change, EntryStatus};
-        use gix::status::Item;
         match item? {
-            Item::TreeIndex(change) => {
-                use gix::diff::index::ChangeRef;
-                match change {
-                    ChangeRef::Addition {
-                        location,
-                        entry_mode,
-                        id,
-                        ..
-                    }
-                    | ChangeRef::Modification {
-                        location,
-                        entry_mode,
-                        id,
-                        ..
-                    } => {
-                        let Some(kind) = kind_of_index_mode(entry_mode) else {
-                            continue;
-                        };
-                        staged.push((location.into_owned(), Some((id.into_owned(), kind))));
-                    }
-                    ChangeRef::Deletion { location, .. } => {
-                        staged.push((location.into_owned(), None))
-                    }
-                    ChangeRef::Rewrite { .. } => unreachable!("rename tracking is disabled"),
-                }
-            }
-            Item::IndexWorktree(Worktree::Modification {
+            Item::Modification {
                 rela_path, status, ..
-            }) => match status {
+            } => match status {
                 EntryStatus::Conflict { .. } => conflicts.push(rela_path),
                 EntryStatus::Change(Change::Removed) => removed.push(rela_path),
                 EntryStatus::Change(Change::Modification { .. } | Change::Type { .. }) => {
@@ -195,7 +164,7 @@ pub fn capture(repo: &Repo, message: Option<&str>) -> Result<Capture> {
                 EntryStatus::Change(Change::SubmoduleModification(_))
                 | EntryStatus::NeedsUpdate(_) => {}
             },
-            Item::IndexWorktree(Worktree::DirectoryContents { entry, .. }) => {
+            Item::DirectoryContents { entry, .. } => {
                 if entry.status == gix::dir::entry::Status::Untracked
                     && matches!(
                         entry.disk_kind,
@@ -205,13 +174,13 @@ pub fn capture(repo: &Repo, message: Option<&str>) -> Result<Capture> {
                     untracked.push(entry.rela_path);
                 }
             }
-            Item::IndexWorktree(Worktree::Rewrite { .. }) => {
-                unreachable!("rewrite tracking is disabled")
-            }
+            Item::Rewrite { .. } => unreachable!("rewrite tracking is disabled"),
         }
     }
+    crate::trace::phase("capture: status");
     if !conflicts.is_empty() {
         conflicts.sort();
+        conflicts.dedup();
         return Err(Error::refused(format!(
             "the index has unmerged paths: {}",
             conflicts
@@ -223,19 +192,10 @@ pub fn capture(repo: &Repo, message: Option<&str>) -> Result<Capture> {
         .hint("resolve the conflicts (git add / git rm) or abort the merge first"));
     }
 
-    // I: HEAD's tree with the staged changes.
-    let index_tree = if staged.is_empty() {
-        head_tree
-    } else {
-        let mut editor = git.edit_tree(head_tree)?;
-        for (path, entry) in &staged {
-            match entry {
-                Some((id, kind)) => editor.upsert(path.as_bstr(), *kind, *id)?,
-                None => editor.remove(path.as_bstr())?,
-            };
-        }
-        editor.write()?.detach()
-    };
+    // I: the index's own tree, reusing its cache tree.
+    let (index_tree, _) = index_tree::write(git, &index)?;
+    let mut staged = BTreeMap::new();
+    tree_changes(repo, head_tree, index_tree, &mut staged)?;
     // W: the index tree with the work tree's changes to tracked files.
     let worktree_tree = if modified.is_empty() && removed.is_empty() {
         index_tree
@@ -265,6 +225,7 @@ pub fn capture(repo: &Repo, message: Option<&str>) -> Result<Capture> {
         Some(editor.write()?.detach())
     };
 
+    crate::trace::phase("capture: trees");
     let counts = Counts {
         staged: staged.len(),
         unstaged: modified.len() + removed.len(),
@@ -530,6 +491,7 @@ pub fn apply(repo: &Repo, plan: &Plan) -> Result<()> {
         }
     }
 
+    crate::trace::phase("apply: deletions");
     // Writes through gix's checkout, which applies filters, exec bits and symlinks.
     let mut written = gix::index::State::new(git.object_hash());
     for (path, change) in &plan.worktree {
@@ -567,8 +529,11 @@ pub fn apply(repo: &Repo, plan: &Plan) -> Result<()> {
         }
     }
 
+    crate::trace::phase("apply: checkout");
     // The index: current entries with the plan's index changes, stat data from the written files.
-    let mut index = git.open_index()?;
+    // The repository caches the index read by the capture; it is re-read only if it changed on disk.
+    let mut index = (*git.index_or_empty()?).clone();
+    crate::trace::phase("apply: index read");
     let mut stats: BTreeMap<&BStr, (&gix::index::Entry, &BStr)> = BTreeMap::new();
     for entry in written.entries() {
         let path = entry.path(&written);
@@ -621,11 +586,51 @@ pub fn apply(repo: &Repo, plan: &Plan) -> Result<()> {
             };
         }
     }
-    index.remove_tree();
+    // Keep the cache tree valid (git and our next capture reuse it): only
+    // the directories of changed entries are hashed again.
+    if let Some(tree) = index.tree_mut() {
+        for path in plan.index.keys() {
+            index_tree::invalidate(tree, path.as_bstr());
+        }
+        let (_, fresh) = index_tree::write(git, &index)?;
+        if let Some(tree) = index.tree_mut() {
+            *tree = fresh;
+        }
+    }
+    crate::trace::phase("apply: index edited");
     index.remove_resolve_undo();
-    index
-        .write(Default::default())
-        .context("writing the index")?;
+    write_index(&index).context("writing the index")?;
+    crate::trace::phase("apply: index written");
+    Ok(())
+}
+
+/// Write the index like `gix::index::File::write` does, but serialize it to
+/// memory first and hash it in one pass: hashing the many small writes of
+/// the entries one by one costs more than the rest of the write.
+fn write_index(index: &gix::index::File) -> Result<()> {
+    use std::io::Write;
+    let mut bytes = Vec::with_capacity(index.entries().len() * 96 + 4096);
+    index.write_to(
+        &mut bytes,
+        gix::index::write::Options {
+            skip_hash: true,
+            ..Default::default()
+        },
+    )?;
+    let hash_len = index.object_hash().len_in_bytes();
+    let body = bytes.len() - hash_len;
+    let mut hasher = gix::hash::hasher(index.object_hash());
+    hasher.update(&bytes[..body]);
+    let digest = hasher.try_finalize()?;
+    bytes[body..].copy_from_slice(digest.as_slice());
+    let mut lock = gix::lock::File::acquire_to_update_resource(
+        index.path(),
+        gix::lock::acquire::Fail::Immediately,
+        None,
+        0,
+    )?;
+    lock.write_all(&bytes)?;
+    lock.commit().map_err(|err| err.error)?;
     Ok(())
 }
 

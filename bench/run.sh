@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Benchmark git-rollback against git on a generated repository (run by hand,
+# not in CI). Usage: bench/run.sh [FILES] [RUNS]
+#   FILES  tracked files in the generated repository (default 100000)
+#   RUNS   timed runs per command; the best (minimum) is reported (default 5)
+# Each run starts from the same state: 100 modified tracked files and 100
+# untracked files, index stat data fresh. Prints a Markdown table of seconds
+# and ratios (ours / git's).
+set -euo pipefail
+files=${1:-100000}
+runs=${2:-5}
+here=$(cd "$(dirname "$0")/.." && pwd)
+cargo build --release --quiet --manifest-path "$here/Cargo.toml"
+bin="$here/target/release/git-rollback"
+work=${BENCH_DIR:-/tmp/git-rollback-bench}/repo-$files
+export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com
+export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
+
+if [ ! -d "$work/.git" ]; then
+  echo "generating $files files in $work" >&2
+  rm -rf "$work" && mkdir -p "$work" && cd "$work"
+  git init -q -b main .
+  python3 - "$files" <<'PY'
+import os, sys
+n = int(sys.argv[1])
+per_dir = 100
+for i in range(n):
+    d = f"d{i // per_dir // 100:03d}/s{i // per_dir % 100:02d}"
+    if i % per_dir == 0:
+        os.makedirs(d, exist_ok=True)
+    with open(f"{d}/f{i}.txt", "w") as f:
+        f.write(f"file {i}\n" + "content line\n" * 20)
+PY
+  git add -A && git commit -q -m "generated"
+fi
+cd "$work"
+git reset -q --hard main && git clean -qfd
+"$bin" -q checkpoint bench-base --force
+
+dirty() {
+  git reset -q --hard main
+  git clean -qfd
+  find d000/s01 -name '*.txt' | head -100 | while read -r f; do echo "modified" >> "$f"; done
+  mkdir -p untracked && for i in $(seq 1 100); do echo "new $i" > "untracked/u$i.txt"; done
+  git update-index -q --refresh >/dev/null || true
+}
+
+# best_of NAME SETUP COMMAND...: minimum wall time over $runs runs, setup untimed.
+best_of() {
+  local setup=$1; shift
+  local best=""
+  for _ in $(seq 1 "$runs"); do
+    $setup
+    local start end
+    start=$(date +%s%N)
+    "$@" >/dev/null 2>&1
+    end=$(date +%s%N)
+    local t=$(( (end - start) / 1000 ))
+    if [ -z "$best" ] || [ "$t" -lt "$best" ]; then best=$t; fi
+  done
+  printf '%d.%06d' $((best / 1000000)) $((best % 1000000))
+}
+noop() { :; }
+
+dirty
+t_checkpoint=$(best_of noop "$bin" checkpoint bench-dirty --force)
+t_stash=$(best_of noop git stash create)
+t_status=$(best_of noop git status --porcelain -uall)
+t_to=$(best_of dirty "$bin" to bench-base)
+t_reset=$(best_of dirty git reset -q --hard)
+t_reset_clean=$(best_of dirty sh -c 'git reset -q --hard && git clean -qfd')
+
+ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
+echo
+echo "$files tracked files, 100 modified, 100 untracked; best of $runs runs; $(nproc) cores"
+echo
+echo "| command | seconds | git equivalent | seconds | ratio |"
+echo "|---|---|---|---|---|"
+echo "| \`git rollback checkpoint\` (dirty) | $t_checkpoint | \`git stash create\` | $t_stash | $(ratio "$t_checkpoint" "$t_stash") |"
+echo "| \`git rollback checkpoint\` (dirty) | $t_checkpoint | \`git status --porcelain -uall\` | $t_status | $(ratio "$t_checkpoint" "$t_status") |"
+echo "| \`git rollback to\` | $t_to | \`git reset --hard\` | $t_reset | $(ratio "$t_to" "$t_reset") |"
+echo "| \`git rollback to\` | $t_to | \`git reset --hard && git clean -fd\` | $t_reset_clean | $(ratio "$t_to" "$t_reset_clean") |"
