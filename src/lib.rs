@@ -3,14 +3,19 @@
 //!
 //! Nothing here parses a command line or prints; the binary does that.
 
+pub mod check;
 pub mod checkpoint;
+pub mod config;
 pub mod error;
 pub mod index_tree;
 pub mod ledger;
 pub mod lock;
 pub mod operation;
+pub mod pathspec;
 pub mod repo;
 pub mod snapshot;
+pub mod sprint;
+pub mod stats;
 pub mod trace;
 
 pub use error::{Error, Kind, Result};

@@ -8,8 +8,10 @@ use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 use gix::refs::Target;
 use serde::Serialize;
 
+use crate::check::{self, Check, CheckResult};
 use crate::error::{Context, Error, Result};
 use crate::ledger::{self, Event};
+use crate::pathspec::PathSpec;
 use crate::repo::{Head, Repo};
 use crate::snapshot::{self, Change as PathChange, Plan, State};
 
@@ -35,11 +37,35 @@ pub struct Request {
     pub kind: String,
     pub target: State,
     pub head_after: HeadAfter,
+    /// Restore only these paths (everything when `None`).
+    pub only: Option<PathSpec>,
     pub checkpoint: Option<String>,
     pub reason: Option<String>,
     pub severity: Option<String>,
     pub undoes: Option<String>,
+    /// Kind-specific data recorded in the event.
+    pub details: serde_json::Map<String, serde_json::Value>,
+    /// Commands to run once the state is restored (verify, tests).
+    pub checks: Vec<Check>,
     pub dry_run: bool,
+}
+
+impl Request {
+    pub fn new(kind: &str, target: State, head_after: HeadAfter) -> Request {
+        Request {
+            kind: kind.to_owned(),
+            target,
+            head_after,
+            only: None,
+            checkpoint: None,
+            reason: None,
+            severity: None,
+            undoes: None,
+            details: Default::default(),
+            checks: Vec::new(),
+            dry_run: false,
+        }
+    }
 }
 
 /// One path of the plan, as shown to the user.
@@ -68,6 +94,16 @@ pub struct Outcome {
     pub restored: usize,
     pub deleted: usize,
     pub plan: Vec<PathPlan>,
+    /// How long the operation took, checks excluded.
+    pub duration_ms: u64,
+    pub checks: Vec<CheckResult>,
+}
+
+impl Outcome {
+    /// Whether every check passed.
+    pub fn checks_passed(&self) -> bool {
+        self.checks.iter().all(|c| c.ok)
+    }
 }
 
 pub fn describe_plan(plan: &Plan) -> Vec<PathPlan> {
@@ -91,7 +127,11 @@ pub fn describe_plan(plan: &Plan) -> Vec<PathPlan> {
 
 /// Carry out `request` (see the module documentation for the order of steps).
 pub fn run(repo: &Repo, request: Request) -> Result<Outcome> {
+    let start = std::time::Instant::now();
     repo.ensure_no_operation_in_progress()?;
+    for check in &request.checks {
+        check::ensure_runnable(repo, check)?;
+    }
     let head_before = repo.head()?;
     let head_after = match &request.head_after {
         HeadAfter::MoveCurrent => Head {
@@ -119,7 +159,15 @@ pub fn run(repo: &Repo, request: Request) -> Result<Outcome> {
         repo,
         Some(&format!("git-rollback: before {}", request.kind)),
     )?;
-    let plan = snapshot::plan(repo, &capture.state, &request.target)?;
+    let mut plan = snapshot::plan(repo, &capture.state, &request.target)?;
+    if let Some(only) = &request.only {
+        let unmatched = only.unmatched(repo, &[&capture.state, &request.target])?;
+        if !unmatched.is_empty() {
+            return Err(Error::usage(format!("pathspec '{}' did not match any file", unmatched.join("', '")))
+                .hint("paths are relative to the current directory; a glob needs quotes so the shell leaves it alone"));
+        }
+        plan.retain(|path| only.matches(path));
+    }
     crate::trace::phase("plan");
     let blocked = snapshot::ignored_in_the_way(repo, &capture.state, &plan)?;
     if !blocked.is_empty() {
@@ -155,6 +203,8 @@ pub fn run(repo: &Repo, request: Request) -> Result<Outcome> {
         restored,
         deleted,
         plan: describe_plan(&plan),
+        duration_ms: 0,
+        checks: Vec::new(),
     };
     if request.dry_run {
         return Ok(outcome);
@@ -170,6 +220,7 @@ pub fn run(repo: &Repo, request: Request) -> Result<Outcome> {
     event.head_after = Some(head_after.clone());
     event.snapshot = Some(capture.state.commit.to_string());
     event.target = Some(request.target.commit.to_string());
+    event.details = request.details.clone();
     event.details.insert("restored".into(), restored.into());
     event.details.insert("deleted".into(), deleted.into());
     event
@@ -211,6 +262,24 @@ pub fn run(repo: &Repo, request: Request) -> Result<Outcome> {
     };
     move_head(repo, &head_before, &head_after, branch_expected, &message)?;
     crate::trace::phase("head moved");
+
+    outcome.duration_ms = start.elapsed().as_millis() as u64;
+    let paths: Vec<String> = outcome.plan.iter().map(|p| p.path.clone()).collect();
+    for check in &request.checks {
+        outcome.checks.push(check::run(repo, check, &paths)?);
+    }
+    // The result line: how long recovery took and how the checks went.
+    let mut result = Event::new(repo, "result", capture.state.commit)?;
+    result
+        .details
+        .insert("operation".into(), event.id.clone().into());
+    result
+        .details
+        .insert("duration_ms".into(), outcome.duration_ms.into());
+    result
+        .details
+        .insert("checks".into(), serde_json::to_value(&outcome.checks)?);
+    ledger::append(repo, &result)?;
 
     outcome.id = Some(event.id);
     outcome.snapshot = Some(capture.state.commit.to_string());

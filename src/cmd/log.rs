@@ -20,6 +20,31 @@ pub struct Args {
 
 impl Report for Event {
     fn human(&self) -> String {
+        if self.kind == "result" {
+            let field = |key: &str| {
+                self.details
+                    .get(key)
+                    .map(|v| v.to_string().trim_matches('"').to_owned())
+            };
+            let failed = self
+                .details
+                .get("checks")
+                .and_then(|c| c.as_array())
+                .map(|c| c.iter().filter(|c| c["ok"] == false).count())
+                .unwrap_or(0);
+            return format!(
+                "{}  {}  result     of {}: restored in {} ms{}\n",
+                self.id,
+                self.at,
+                field("operation").unwrap_or_default(),
+                field("duration_ms").unwrap_or_default(),
+                if failed > 0 {
+                    format!(", {failed} check(s) FAILED")
+                } else {
+                    String::new()
+                }
+            );
+        }
         let mut line = format!("{}  {}  {:<10}", self.id, self.at, self.kind);
         if let Some(checkpoint) = &self.checkpoint {
             line.push_str(&format!(" {checkpoint}"));

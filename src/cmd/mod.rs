@@ -10,10 +10,15 @@ use git_rollback::Result;
 use crate::ui::Ui;
 
 mod checkpoint;
+mod files;
 mod list;
 mod log;
 mod man;
+mod outcome;
+mod report;
 mod show;
+mod sprint;
+mod stats;
 mod to;
 mod undo;
 
@@ -55,8 +60,12 @@ pub enum Command {
     List(list::Args),
     Show(show::Args),
     To(to::Args),
+    Files(files::Args),
+    Sprint(sprint::Args),
     Undo(undo::Args),
     Log(log::Args),
+    Report(report::Args),
+    Stats(stats::Args),
     #[command(hide = true, name = "generate-man")]
     GenerateMan(man::Args),
 }
@@ -92,8 +101,12 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<()> {
         Command::List(args) => list::run(args, &context, ui),
         Command::Show(args) => show::run(args, &context, ui),
         Command::To(args) => to::run(args, &context, ui),
+        Command::Files(args) => files::run(args, &context, ui),
+        Command::Sprint(args) => sprint::run(args, &context, ui),
         Command::Undo(args) => undo::run(args, &context, ui),
         Command::Log(args) => log::run(args, &context, ui),
+        Command::Report(args) => report::run(args, &context, ui),
+        Command::Stats(args) => stats::run(args, &context, ui),
         Command::GenerateMan(args) => man::run(args),
     }
 }
@@ -115,6 +128,34 @@ impl Severity {
             Severity::Medium => "medium",
             Severity::Low => "low",
         }
+    }
+}
+
+/// The `verify` command as a check, unless disabled.
+pub fn verify_checks(
+    settings: &git_rollback::config::Settings,
+    disabled: bool,
+) -> Vec<git_rollback::check::Check> {
+    match (&settings.verify, disabled) {
+        (Some(command), false) => vec![git_rollback::check::Check::new("verify", command)],
+        _ => Vec::new(),
+    }
+}
+
+/// Exit 1 (after the report is printed) when a check failed.
+pub fn checks_verdict(outcome: &git_rollback::operation::Outcome) -> Result<()> {
+    match outcome.checks.iter().find(|c| !c.ok) {
+        Some(failed) => Err(git_rollback::Error::failed(format!(
+            "{} command `{}` failed (exit {})",
+            failed.name,
+            failed.command,
+            failed.status.unwrap_or(-1)
+        ))
+        .hint(match &outcome.id {
+            Some(id) => format!("the rollback stays; `git rollback undo {id}` reverses it"),
+            None => "the rollback stays".to_owned(),
+        })),
+        None => Ok(()),
     }
 }
 

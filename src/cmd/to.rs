@@ -1,12 +1,12 @@
 //! `git rollback to`: full rollback to a checkpoint.
 
-use git_rollback::checkpoint;
 use git_rollback::lock::Lock;
-use git_rollback::operation::{self, HeadAfter, Outcome, Request};
+use git_rollback::operation::{self, HeadAfter, Request};
 use git_rollback::Result;
+use git_rollback::{checkpoint, config};
 
-use super::{short, Context, Severity};
-use crate::ui::{Report, Ui};
+use super::{Context, Severity};
+use crate::ui::Ui;
 
 /// Roll HEAD, the index and the work tree back to a checkpoint.
 ///
@@ -41,77 +41,29 @@ pub struct Args {
     /// Detach HEAD at the checkpoint's commit instead of moving the current branch
     #[arg(long)]
     pub detach: bool,
-}
 
-impl Report for Outcome {
-    fn human(&self) -> String {
-        let subject = self
-            .checkpoint
-            .as_deref()
-            .or(self.undoes.as_deref())
-            .unwrap_or_default();
-        let (would, did) = match self.kind.as_str() {
-            "to" => ("roll back to", "Rolled back to"),
-            "undo" => ("undo", "Undid"),
-            other => (other, other),
-        };
-        let mut out = String::new();
-        if self.dry_run {
-            out.push_str(&format!(
-                "Would {would} {subject}: {} to restore, {} to delete, HEAD {} {} -> {}\n",
-                self.restored,
-                self.deleted,
-                self.head_before.describe(),
-                short(&self.head_before.oid),
-                short(&self.head_after.oid)
-            ));
-            for path in &self.plan {
-                out.push_str(&format!(
-                    "  {:<8} {:<7} {}\n",
-                    path.worktree, path.index, path.path
-                ));
-            }
-            out.push_str("(dry run: nothing changed)\n");
-            return out;
-        }
-        out.push_str(&format!(
-            "{did} {subject} ({} restored, {} deleted); HEAD {} {} -> {}\n",
-            self.restored,
-            self.deleted,
-            self.head_after.describe(),
-            short(&self.head_before.oid),
-            short(&self.head_after.oid)
-        ));
-        if let (Some(id), Some(snapshot)) = (&self.id, &self.snapshot) {
-            out.push_str(&format!(
-                "The previous state is saved as {}; undo with: git rollback undo {id}\n",
-                short(snapshot)
-            ));
-        }
-        out
-    }
+    /// Do not run the `verify` command afterwards
+    #[arg(long)]
+    pub no_verify: bool,
 }
 
 pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
     let _lock = Lock::acquire(&repo, "to")?;
     let checkpoint = checkpoint::resolve(&repo, &args.checkpoint)?;
-    let outcome = operation::run(
-        &repo,
-        Request {
-            kind: "to".into(),
-            target: checkpoint.state(&repo)?,
-            head_after: if args.detach {
-                HeadAfter::Detach
-            } else {
-                HeadAfter::MoveCurrent
-            },
-            checkpoint: Some(checkpoint.id.clone()),
-            reason: args.reason,
-            severity: args.severity.map(|s| s.as_str().to_owned()),
-            undoes: None,
-            dry_run: args.dry_run,
-        },
-    )?;
-    ui.print(&outcome)
+    let settings = config::load(&repo)?;
+    let head_after = if args.detach {
+        HeadAfter::Detach
+    } else {
+        HeadAfter::MoveCurrent
+    };
+    let mut request = Request::new("to", checkpoint.state(&repo)?, head_after);
+    request.checkpoint = Some(checkpoint.id.clone());
+    request.reason = args.reason;
+    request.severity = args.severity.map(|s| s.as_str().to_owned());
+    request.checks = super::verify_checks(&settings, args.no_verify);
+    request.dry_run = args.dry_run;
+    let outcome = operation::run(&repo, request)?;
+    ui.print(&outcome)?;
+    super::checks_verdict(&outcome)
 }

@@ -40,18 +40,13 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         .head_before
         .clone()
         .ok_or_else(|| Error::failed(format!("operation '{}' did not record HEAD", event.id)))?;
-    let outcome = operation::run(
-        &repo,
-        Request {
-            kind: "undo".into(),
-            target: State::of_commit(&repo, snapshot)?,
-            head_after: HeadAfter::Exactly(head),
-            checkpoint: None,
-            reason: None,
-            severity: None,
-            undoes: Some(event.id.clone()),
-            dry_run: args.dry_run,
-        },
-    )?;
+    let mut request = Request::new(
+        "undo",
+        State::of_commit(&repo, snapshot)?,
+        HeadAfter::Exactly(head),
+    );
+    request.undoes = Some(event.id.clone());
+    request.dry_run = args.dry_run;
+    let outcome = operation::run(&repo, request)?;
     ui.print(&outcome)
 }

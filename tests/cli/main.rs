@@ -6,5 +6,7 @@ mod support;
 mod bad_input;
 mod checkpoint;
 mod environment;
+mod files;
 mod man;
+mod sprint;
 mod to_and_undo;

@@ -91,10 +91,12 @@ fn to_restores_the_checkpoint_state_exactly() {
     repo.fsck();
 
     let log = repo.rollback(&["log", "--json"]).ok().json();
-    assert_eq!(log[0]["kind"], "to");
-    assert_eq!(log[0]["reason"], "tests failing");
-    assert_eq!(log[0]["severity"], "high");
-    assert_eq!(log[1]["kind"], "checkpoint");
+    assert_eq!(log[0]["kind"], "result");
+    assert_eq!(log[0]["details"]["operation"], log[1]["id"]);
+    assert_eq!(log[1]["kind"], "to");
+    assert_eq!(log[1]["reason"], "tests failing");
+    assert_eq!(log[1]["severity"], "high");
+    assert_eq!(log[2]["kind"], "checkpoint");
 }
 
 #[test]
@@ -138,12 +140,13 @@ fn undo_of_an_undo_redoes() {
     assert_eq!(redone.head, rolled_back.head);
     assert_eq!(repo.status(), status_at_checkpoint);
     let log = repo.rollback(&["log", "--json"]).ok().json();
-    let kinds: Vec<&str> = log
+    let log: Vec<&serde_json::Value> = log
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| e["kind"].as_str().unwrap())
+        .filter(|e| e["kind"] != "result")
         .collect();
+    let kinds: Vec<&str> = log.iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["undo", "undo", "to", "checkpoint"]);
     assert_eq!(log[0]["undoes"], log[1]["id"]);
     assert_eq!(log[1]["undoes"], log[2]["id"]);

@@ -1,0 +1,72 @@
+//! The human rendering of an operation's outcome, shared by every command
+//! that changes the work tree (`to`, `undo`, `files`, `sprint`).
+
+use git_rollback::operation::Outcome;
+
+use super::short;
+use crate::ui::Report;
+
+impl Report for Outcome {
+    fn human(&self) -> String {
+        let subject = self
+            .checkpoint
+            .as_deref()
+            .or(self.undoes.as_deref())
+            .unwrap_or_default();
+        let (would, did) = match self.kind.as_str() {
+            "to" => ("roll back to", "Rolled back to"),
+            "undo" => ("undo", "Undid"),
+            "files" => ("restore paths from", "Restored paths from"),
+            "sprint" => ("back out the sprint to", "Backed out the sprint to"),
+            other => (other, other),
+        };
+        let mut out = String::new();
+        if self.dry_run {
+            out.push_str(&format!(
+                "Would {would} {subject}: {} to restore, {} to delete, HEAD {} {} -> {}\n",
+                self.restored,
+                self.deleted,
+                self.head_before.describe(),
+                short(&self.head_before.oid),
+                short(&self.head_after.oid)
+            ));
+            for path in &self.plan {
+                out.push_str(&format!(
+                    "  {:<8} {:<7} {}\n",
+                    path.worktree, path.index, path.path
+                ));
+            }
+            out.push_str("(dry run: nothing changed)\n");
+            return out;
+        }
+        out.push_str(&format!(
+            "{did} {subject} ({} restored, {} deleted); HEAD {} {} -> {}\n",
+            self.restored,
+            self.deleted,
+            self.head_after.describe(),
+            short(&self.head_before.oid),
+            short(&self.head_after.oid)
+        ));
+        for check in &self.checks {
+            out.push_str(&format!(
+                "{} `{}`: {}\n",
+                check.name,
+                check.command,
+                if check.skipped {
+                    "skipped (no test files mapped)".to_owned()
+                } else if check.ok {
+                    "passed".to_owned()
+                } else {
+                    format!("FAILED (exit {})", check.status.unwrap_or(-1))
+                }
+            ));
+        }
+        if let (Some(id), Some(snapshot)) = (&self.id, &self.snapshot) {
+            out.push_str(&format!(
+                "The previous state is saved as {}; undo with: git rollback undo {id}\n",
+                short(snapshot)
+            ));
+        }
+        out
+    }
+}

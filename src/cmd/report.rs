@@ -1,0 +1,269 @@
+//! `git rollback report`: a Markdown incident report from the ledger.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use git_rollback::ledger::{self, Event};
+use git_rollback::stats::is_rollback;
+use git_rollback::{Error, Result};
+
+use super::{short, Context};
+use crate::ui::{Report, Ui};
+
+/// Write a Markdown incident report for a rollback.
+///
+/// OP is an operation id from `git rollback log`, or a checkpoint name (the
+/// newest rollback to it). The report has the timeline, reason, severity,
+/// files, tests, branches and how to undo. Printed on stdout unless -o.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Operation id or checkpoint name
+    #[arg(value_name = "OP|CHECKPOINT")]
+    pub operation: String,
+
+    /// Write the report to FILE instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(serde::Serialize)]
+struct Written {
+    id: String,
+    markdown: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<String>,
+}
+
+impl Report for Written {
+    fn human(&self) -> String {
+        match &self.file {
+            Some(file) => format!("Wrote the report on {} to {file}\n", self.id),
+            None => self.markdown.clone(),
+        }
+    }
+}
+
+fn text(value: Option<&serde_json::Value>) -> String {
+    match value {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    }
+}
+
+fn markdown(event: &Event, events: &[Event]) -> String {
+    let mut md = String::new();
+    let target = event.checkpoint.as_deref().unwrap_or("(no checkpoint)");
+    let _ = writeln!(md, "# Rollback report: {} {target}\n", event.kind);
+    let result = events.iter().find(|e| {
+        e.kind == "result" && e.details.get("operation").and_then(|v| v.as_str()) == Some(&event.id)
+    });
+    let undone_by: Vec<&Event> = events
+        .iter()
+        .filter(|e| e.undoes.as_deref() == Some(&event.id))
+        .collect();
+    let _ = writeln!(md, "| | |\n|---|---|");
+    let _ = writeln!(md, "| Operation | `{}` ({}) |", event.id, event.kind);
+    let _ = writeln!(md, "| When | {} |", event.at);
+    let _ = writeln!(md, "| By | {} |", event.by);
+    let _ = writeln!(
+        md,
+        "| Reason | {} |",
+        event.reason.as_deref().unwrap_or("_not given_")
+    );
+    let _ = writeln!(
+        md,
+        "| Severity | {} |",
+        event.severity.as_deref().unwrap_or("_not given_")
+    );
+    let _ = writeln!(md, "| Checkpoint | {target} |");
+    if let (Some(before), Some(after)) = (&event.head_before, &event.head_after) {
+        let _ = writeln!(
+            md,
+            "| HEAD | {} `{}` → {} `{}` |",
+            before.describe(),
+            short(&before.oid),
+            after.describe(),
+            short(&after.oid)
+        );
+    }
+    if let Some(snapshot) = &event.snapshot {
+        let _ = writeln!(md, "| Safety snapshot | `{snapshot}` |");
+    }
+    if let Some(ms) = result
+        .and_then(|r| r.details.get("duration_ms"))
+        .and_then(|v| v.as_u64())
+    {
+        let _ = writeln!(md, "| Recovery time | {ms} ms |");
+    }
+
+    let _ = writeln!(md, "\n## Timeline\n");
+    let mut timeline: Vec<&Event> = events
+        .iter()
+        .filter(|e| {
+            e.id == event.id
+                || (e.kind == "checkpoint" && e.checkpoint == event.checkpoint && e.at <= event.at)
+                || e.details.get("operation").and_then(|v| v.as_str()) == Some(&event.id)
+                || e.undoes.as_deref() == Some(&event.id)
+        })
+        .collect();
+    timeline.sort_by(|a, b| a.at.cmp(&b.at));
+    for e in timeline {
+        let what = match e.kind.as_str() {
+            "checkpoint" => format!(
+                "checkpoint `{}` created",
+                e.checkpoint.as_deref().unwrap_or_default()
+            ),
+            "result" => format!(
+                "state restored in {} ms",
+                text(e.details.get("duration_ms"))
+            ),
+            "undo" => format!("undone by `{}`", e.id),
+            kind => format!("`{kind}` started (`{}`)", e.id),
+        };
+        let _ = writeln!(md, "- {} — {what} by {}", e.at, e.by);
+    }
+
+    if let Some(commits) = event.details.get("commits").and_then(|v| v.as_array()) {
+        let _ = writeln!(md, "\n## Commits backed out ({})\n", commits.len());
+        for commit in commits {
+            let _ = writeln!(
+                md,
+                "- `{}` {}",
+                short(&text(commit.get("oid"))),
+                text(commit.get("subject"))
+            );
+        }
+    }
+    let _ = writeln!(md, "\n## Files\n");
+    if let Some(files) = event.details.get("files").and_then(|v| v.as_array()) {
+        let _ = writeln!(md, "| file | change | + | - |\n|---|---|---|---|");
+        for file in files {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} |",
+                text(file.get("path")),
+                text(file.get("status")),
+                text(file.get("insertions")),
+                text(file.get("deletions"))
+            );
+        }
+    } else if let Some(paths) = event
+        .details
+        .get("paths")
+        .and_then(|v| v.as_array())
+        .filter(|p| !p.is_empty())
+    {
+        for path in paths {
+            let _ = writeln!(md, "- {}", text(Some(path)));
+        }
+        if let Some(total) = event.details.get("paths_total") {
+            let _ = writeln!(md, "- … {} paths in all", text(Some(total)));
+        }
+    } else {
+        let _ = writeln!(md, "No file changed.");
+    }
+
+    let _ = writeln!(md, "\n## Tests\n");
+    let mut any_test = false;
+    if let Some(test) = event.details.get("test") {
+        any_test = true;
+        let _ = writeln!(
+            md,
+            "- before the rollback: `{}` exited {}",
+            text(test.get("command")),
+            text(test.get("status"))
+        );
+    }
+    if let Some(checks) = result
+        .and_then(|r| r.details.get("checks"))
+        .and_then(|v| v.as_array())
+    {
+        for check in checks {
+            any_test = true;
+            let verdict = if check.get("skipped").and_then(|v| v.as_bool()) == Some(true) {
+                "skipped (no test files mapped)".to_owned()
+            } else if check.get("ok").and_then(|v| v.as_bool()) == Some(true) {
+                "passed".to_owned()
+            } else {
+                format!("failed (exit {})", text(check.get("status")))
+            };
+            let _ = writeln!(
+                md,
+                "- after the rollback, {} `{}`: {verdict}",
+                text(check.get("name")),
+                text(check.get("command"))
+            );
+        }
+    }
+    if !any_test {
+        let _ = writeln!(md, "No test ran.");
+    }
+
+    let _ = writeln!(md, "\n## Branches\n");
+    if let Some(before) = &event.head_before {
+        let _ = writeln!(
+            md,
+            "- before: {} at `{}`",
+            before.describe(),
+            short(&before.oid)
+        );
+    }
+    for (key, label) in [
+        ("backup_branch", "work saved on"),
+        ("retry_branch", "retry on"),
+    ] {
+        if let Some(name) = event.details.get(key) {
+            let name = text(Some(name));
+            let _ = writeln!(
+                md,
+                "- {label}: {}",
+                name.strip_prefix("refs/heads/").unwrap_or(&name)
+            );
+        }
+    }
+    if let Some(after) = &event.head_after {
+        let _ = writeln!(
+            md,
+            "- after: {} at `{}`",
+            after.describe(),
+            short(&after.oid)
+        );
+    }
+
+    let _ = writeln!(md, "\n## How to undo\n");
+    if undone_by.is_empty() {
+        let _ = writeln!(md, "```sh\ngit rollback undo {}\n```", event.id);
+    } else {
+        let ids: Vec<String> = undone_by.iter().map(|e| format!("`{}`", e.id)).collect();
+        let _ = writeln!(md, "Already undone by {}.", ids.join(", "));
+    }
+    md
+}
+
+pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
+    let repo = context.repo()?;
+    let events = ledger::read_all(&repo)?;
+    let event = ledger::find(&events, &args.operation)
+        .filter(|e| e.is_undoable())
+        .or_else(|| events.iter().find(|e| is_rollback(e) && e.checkpoint.as_deref() == Some(args.operation.as_str())))
+        .ok_or_else(|| {
+            Error::usage(format!("no rollback '{}' in the operation log", args.operation))
+                .hint("name an operation id from `git rollback log`, or a checkpoint that was rolled back to")
+        })?;
+    let markdown = markdown(event, &events);
+    let file = match &args.output {
+        Some(path) => {
+            let path = context.cwd.join(path);
+            std::fs::write(&path, &markdown)
+                .map_err(|err| Error::usage(format!("cannot write '{}': {err}", path.display())))?;
+            Some(path.display().to_string())
+        }
+        None => None,
+    };
+    ui.print(&Written {
+        id: event.id.clone(),
+        markdown,
+        file,
+    })
+}

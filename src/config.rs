@@ -1,0 +1,198 @@
+//! Settings, resolved once: command-line flag > `git -c` > git config
+//! `rollback.*` > `.rollback.toml` at the work tree root > default.
+//!
+//! `.rollback.toml` is versioned with the code (stages, test mapping, verify
+//! command, branch patterns); `git config rollback.*` is personal. Every git
+//! config key is a constant here with its default beside it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::repo::Repo;
+
+/// The project config file, at the work tree root.
+pub const FILE: &str = ".rollback.toml";
+
+/// `rollback.verify`: command run after every rollback.
+pub const VERIFY_KEY: &str = "rollback.verify";
+/// `rollback.baseline`: default source checkpoint of `files` (default: the newest checkpoint).
+pub const BASELINE_KEY: &str = "rollback.baseline";
+/// `rollback.retryBranch`: `sprint` retry branch pattern.
+pub const RETRY_BRANCH_KEY: &str = "rollback.retryBranch";
+pub const RETRY_BRANCH_DEFAULT: &str = "refactor/sprint-{n}-retry";
+/// `rollback.backupBranch`: `sprint` backup branch pattern.
+pub const BACKUP_BRANCH_KEY: &str = "rollback.backupBranch";
+pub const BACKUP_BRANCH_DEFAULT: &str = "backup/sprint-{n}-{timestamp}";
+/// `rollback.testCommand`: the command `files` runs after a restore.
+pub const TEST_COMMAND_KEY: &str = "rollback.testCommand";
+
+/// `.rollback.toml` as written. Unknown keys are errors.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectFile {
+    pub verify: Option<String>,
+    pub env_file: Option<String>,
+    #[serde(default)]
+    pub sprint: SprintSection,
+    #[serde(default)]
+    pub files: FilesSection,
+    #[serde(default)]
+    pub backup: BackupSection,
+    #[serde(default)]
+    pub stage: Vec<Stage>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SprintSection {
+    pub retry_branch: Option<String>,
+    pub backup_branch: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilesSection {
+    pub test: Option<String>,
+    #[serde(default)]
+    pub test_map: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupSection {
+    pub dir: Option<String>,
+    pub include_ignored: Option<bool>,
+    pub keep: Option<u32>,
+}
+
+/// A phase, story or feature that can be rolled back on its own.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    pub name: String,
+    pub checkpoint: Option<String>,
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(default)]
+    pub toggles: BTreeMap<String, String>,
+    pub verify: Option<String>,
+    pub map: Option<String>,
+    pub backup: Option<String>,
+}
+
+/// Settings every command reads, resolved with their precedence.
+#[derive(Debug)]
+pub struct Settings {
+    pub verify: Option<String>,
+    pub baseline: Option<String>,
+    pub retry_branch: String,
+    pub backup_branch: String,
+    pub test_command: Option<String>,
+    pub test_map: Vec<String>,
+    pub project: ProjectFile,
+}
+
+/// Parse `.rollback.toml` text; errors name the file, the line and the key.
+pub fn parse(text: &str) -> Result<ProjectFile> {
+    toml::from_str(text).map_err(|err| {
+        let line = err
+            .span()
+            .map(|span| {
+                text.as_bytes()[..span.start.min(text.len())]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count()
+                    + 1
+            })
+            .map(|n| format!(" line {n}:"))
+            .unwrap_or_default();
+        Error::usage(format!("{FILE}:{line} {}", err.message().trim())).hint(format!(
+            "fix {FILE}; its keys are listed in `git rollback --help` and README.md"
+        ))
+    })
+}
+
+/// Read `.rollback.toml` (absent: all defaults) and git config into settings.
+pub fn load(repo: &Repo) -> Result<Settings> {
+    let path = repo.workdir().join(FILE);
+    let project = read_project_file(&path)?;
+    let config = repo.git.config_snapshot();
+    let git = |key: &str| config.string(key).map(|v| v.to_string());
+    Ok(Settings {
+        verify: git(VERIFY_KEY).or_else(|| project.verify.clone()),
+        baseline: git(BASELINE_KEY),
+        retry_branch: git(RETRY_BRANCH_KEY)
+            .or_else(|| project.sprint.retry_branch.clone())
+            .unwrap_or_else(|| RETRY_BRANCH_DEFAULT.to_owned()),
+        backup_branch: git(BACKUP_BRANCH_KEY)
+            .or_else(|| project.sprint.backup_branch.clone())
+            .unwrap_or_else(|| BACKUP_BRANCH_DEFAULT.to_owned()),
+        test_command: git(TEST_COMMAND_KEY).or_else(|| project.files.test.clone()),
+        test_map: project.files.test_map.clone(),
+        project,
+    })
+}
+
+fn read_project_file(path: &Path) -> Result<ProjectFile> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse(&text),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(ProjectFile::default()),
+        Err(err) => Err(Error::usage(format!("cannot read {FILE}: {err}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    #[test]
+    fn unknown_key_names_line_and_key() {
+        let err = parse("verify = \"true\"\n\n[files]\ntests = \"x\"\n").unwrap_err();
+        assert!(
+            err.message.contains(".rollback.toml: line 4:"),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains("tests"), "{}", err.message);
+    }
+
+    #[test]
+    fn wrong_type_names_line() {
+        let err = parse("[backup]\nkeep = \"ten\"\n").unwrap_err();
+        assert!(err.message.contains("line 2"), "{}", err.message);
+    }
+
+    #[test]
+    fn full_schema_parses() {
+        let file = parse(
+            r#"
+verify = "./doctor.sh"
+env_file = ".env"
+[sprint]
+retry_branch = "retry/{n}"
+backup_branch = "backup/{n}-{timestamp}"
+[files]
+test = "cargo test --test {stems}"
+test_map = ["tests/{stem}.rs"]
+[backup]
+dir = ""
+include_ignored = false
+keep = 10
+[[stage]]
+name = "GAP-001"
+checkpoint = "stable"
+paths = ["lib/**"]
+toggles = { FLAG = "false" }
+verify = "true"
+map = "m.toml"
+backup = "latest"
+"#,
+        )
+        .unwrap();
+        assert_eq!(file.stage[0].toggles["FLAG"], "false");
+        assert_eq!(file.backup.keep, Some(10));
+    }
+}

@@ -1,0 +1,110 @@
+//! Totals over the ledger: rollbacks by kind, cause and severity, recovery
+//! time (how long each rollback took to restore the state), and rollbacks
+//! per ISO week. Replaces the runbooks' metrics scripts.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::ledger::Event;
+
+/// Kinds that are rollbacks (undo is counted apart).
+pub fn is_rollback(event: &Event) -> bool {
+    event.is_undoable() && event.kind != "undo"
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Recovery {
+    /// Rollbacks whose duration was recorded.
+    pub count: usize,
+    pub mean_ms: Option<u64>,
+    pub max_ms: Option<u64>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Stats {
+    pub rollbacks: usize,
+    pub undos: usize,
+    pub checkpoints: usize,
+    pub by_kind: BTreeMap<String, usize>,
+    pub by_cause: BTreeMap<String, usize>,
+    pub by_severity: BTreeMap<String, usize>,
+    pub recovery: Recovery,
+    /// ISO week (`2026-W47`) → rollbacks.
+    pub per_week: BTreeMap<String, usize>,
+}
+
+fn iso_week(at: &str) -> Option<String> {
+    let timestamp: jiff::Timestamp = at.parse().ok()?;
+    let week = timestamp
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+        .iso_week_date();
+    Some(format!("{}-W{:02}", week.year(), week.week()))
+}
+
+pub fn compute(events: &[Event]) -> Stats {
+    let mut stats = Stats::default();
+    let durations: BTreeMap<&str, u64> = events
+        .iter()
+        .filter(|e| e.kind == "result")
+        .filter_map(|e| {
+            Some((
+                e.details.get("operation")?.as_str()?,
+                e.details.get("duration_ms")?.as_u64()?,
+            ))
+        })
+        .collect();
+    let mut recorded = Vec::new();
+    for event in events {
+        match event.kind.as_str() {
+            "checkpoint" => stats.checkpoints += 1,
+            "undo" => stats.undos += 1,
+            _ if is_rollback(event) => {
+                stats.rollbacks += 1;
+                *stats.by_kind.entry(event.kind.clone()).or_default() += 1;
+                let cause = event
+                    .reason
+                    .clone()
+                    .unwrap_or_else(|| "(no reason given)".to_owned());
+                *stats.by_cause.entry(cause).or_default() += 1;
+                let severity = event
+                    .severity
+                    .clone()
+                    .unwrap_or_else(|| "(none)".to_owned());
+                *stats.by_severity.entry(severity).or_default() += 1;
+                if let Some(week) = iso_week(&event.at) {
+                    *stats.per_week.entry(week).or_default() += 1;
+                }
+                if let Some(ms) = durations.get(event.id.as_str()) {
+                    recorded.push(*ms);
+                }
+            }
+            _ => {}
+        }
+    }
+    stats.recovery = Recovery {
+        count: recorded.len(),
+        mean_ms: (!recorded.is_empty())
+            .then(|| recorded.iter().sum::<u64>() / recorded.len() as u64),
+        max_ms: recorded.iter().max().copied(),
+    };
+    stats
+}
+
+#[cfg(test)]
+mod tests {
+    use super::iso_week;
+
+    #[test]
+    fn iso_weeks() {
+        assert_eq!(
+            iso_week("2026-11-22T07:30:58.087122Z").as_deref(),
+            Some("2026-W47")
+        );
+        assert_eq!(
+            iso_week("2027-01-01T00:00:00Z").as_deref(),
+            Some("2026-W53")
+        );
+    }
+}
