@@ -81,3 +81,17 @@ echo "| \`git rollback checkpoint\` (dirty) | $t_checkpoint | \`git stash create
 echo "| \`git rollback checkpoint\` (dirty) | $t_checkpoint | \`git status --porcelain -uall\` | $t_status | $(ratio "$t_checkpoint" "$t_status") |"
 echo "| \`git rollback to\` | $t_to | \`git reset --hard\` | $t_reset | $(ratio "$t_to" "$t_reset") |"
 echo "| \`git rollback to\` | $t_to | \`git reset --hard && git clean -fd\` | $t_reset_clean | $(ratio "$t_to" "$t_reset_clean") |"
+
+# files: restore 1,000 modified paths, against git restore from the same commit.
+dirty_1000() {
+  git reset -q --hard main
+  git clean -qfd
+  find d000/s0[0-9] -name '*.txt' | while read -r f; do echo "modified" >> "$f"; done
+  git update-index -q --refresh >/dev/null || true
+}
+mapfile -t paths < <(find d000/s0[0-9] -name '*.txt' | sort)
+t_files=$(best_of dirty_1000 "$bin" files --no-test --from bench-base -- "${paths[@]}")
+t_restore=$(best_of dirty_1000 git restore --source=main -- "${paths[@]}")
+t_restore_both=$(best_of dirty_1000 git restore --source=main --staged --worktree -- "${paths[@]}")
+echo "| \`git rollback files\` (${#paths[@]} paths) | $t_files | \`git restore --source=<rev> -- <paths>\` | $t_restore | $(ratio "$t_files" "$t_restore") |"
+echo "| \`git rollback files\` (${#paths[@]} paths) | $t_files | \`git restore --source=<rev> --staged --worktree\` | $t_restore_both | $(ratio "$t_files" "$t_restore_both") |"

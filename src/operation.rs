@@ -161,12 +161,17 @@ pub fn run(repo: &Repo, request: Request) -> Result<Outcome> {
     )?;
     let mut plan = snapshot::plan(repo, &capture.state, &request.target)?;
     if let Some(only) = &request.only {
-        let unmatched = only.unmatched(repo, &[&capture.state, &request.target])?;
+        plan.retain(|path| only.matches(path));
+        let planned = plan
+            .worktree
+            .keys()
+            .chain(plan.index.keys())
+            .map(|p| p.as_bstr());
+        let unmatched = only.unmatched(repo, planned, &[&capture.state, &request.target])?;
         if !unmatched.is_empty() {
             return Err(Error::usage(format!("pathspec '{}' did not match any file", unmatched.join("', '")))
                 .hint("paths are relative to the current directory; a glob needs quotes so the shell leaves it alone"));
         }
-        plan.retain(|path| only.matches(path));
     }
     crate::trace::phase("plan");
     let blocked = snapshot::ignored_in_the_way(repo, &capture.state, &plan)?;
@@ -211,6 +216,7 @@ pub fn run(repo: &Repo, request: Request) -> Result<Outcome> {
     }
 
     // Record first: if anything below fails, the event names the snapshot that undoes it.
+    crate::trace::phase("ignored files checked");
     let mut event = Event::new(repo, &request.kind, capture.state.commit)?;
     event.checkpoint = request.checkpoint.clone();
     event.reason = request.reason.clone();
@@ -247,6 +253,7 @@ pub fn run(repo: &Repo, request: Request) -> Result<Outcome> {
             format!("git-rollback: safety snapshot before {}", request.kind),
         )
         .context("recording the safety snapshot")?;
+    crate::trace::phase("snapshot ref written");
     ledger::append(repo, &event)?;
     crate::trace::phase("recorded");
 

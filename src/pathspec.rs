@@ -2,6 +2,8 @@
 //! relative to the work tree root. A directory names everything below it; a
 //! glob (`*`, `?`, `[`) is matched like git's pathspecs, `*` crossing `/`.
 
+use std::collections::HashSet;
+
 use gix::bstr::{BStr, BString, ByteSlice};
 
 use crate::error::Result;
@@ -10,56 +12,82 @@ use crate::snapshot::{self, State};
 
 #[derive(Debug, Clone)]
 pub struct PathSpec {
+    /// The patterns in the order given.
     patterns: Vec<BString>,
+    /// Plain paths (files or directories), for lookups by path and ancestors.
+    plain: HashSet<BString>,
+    /// Glob patterns.
+    globs: Vec<BString>,
+    /// `.` (the whole work tree) was given.
+    everything: bool,
 }
 
 fn is_glob(pattern: &[u8]) -> bool {
     pattern.iter().any(|b| matches!(b, b'*' | b'?' | b'['))
 }
 
+/// `path` itself, then each of its parent directories.
+fn self_and_ancestors(path: &BStr) -> impl Iterator<Item = &BStr> {
+    std::iter::once(path).chain(
+        path.iter()
+            .enumerate()
+            .rev()
+            .filter(|(_, b)| **b == b'/')
+            .map(move |(i, _)| path[..i].as_bstr()),
+    )
+}
+
+fn glob_matches(pattern: &BStr, path: &BStr) -> bool {
+    self_and_ancestors(path).any(|candidate| {
+        gix::glob::wildmatch(pattern, candidate, gix::glob::wildmatch::Mode::empty())
+    })
+}
+
 impl PathSpec {
     pub fn new(patterns: impl IntoIterator<Item = String>) -> PathSpec {
+        let patterns: Vec<BString> = patterns
+            .into_iter()
+            .map(|p| BString::from(p.trim_end_matches('/').trim_start_matches("./")))
+            .map(|p| if p == "." { BString::default() } else { p })
+            .collect();
         PathSpec {
-            patterns: patterns
-                .into_iter()
-                .map(|p| BString::from(p.trim_end_matches('/').trim_start_matches("./")))
-                .map(|p| if p == "." { BString::default() } else { p })
-                .collect(),
+            plain: patterns.iter().filter(|p| !is_glob(p)).cloned().collect(),
+            globs: patterns.iter().filter(|p| is_glob(p)).cloned().collect(),
+            everything: patterns.iter().any(|p| p.is_empty()),
+            patterns,
         }
-    }
-
-    fn pattern_matches(pattern: &BStr, path: &BStr) -> bool {
-        if pattern.is_empty() {
-            return true;
-        }
-        if is_glob(pattern) {
-            // The path itself, or one of its directories, matches.
-            let glob = |candidate: &[u8]| {
-                gix::glob::wildmatch(
-                    pattern,
-                    candidate.as_bstr(),
-                    gix::glob::wildmatch::Mode::empty(),
-                )
-            };
-            return glob(path)
-                || path
-                    .iter()
-                    .enumerate()
-                    .any(|(i, b)| *b == b'/' && glob(&path[..i]));
-        }
-        path == pattern || (path.starts_with(pattern) && path.get(pattern.len()) == Some(&b'/'))
     }
 
     /// Whether `path` is named by any pattern.
     pub fn matches(&self, path: &BStr) -> bool {
-        self.patterns
-            .iter()
-            .any(|p| Self::pattern_matches(p.as_bstr(), path))
+        self.everything
+            || self_and_ancestors(path).any(|p| self.plain.contains(p))
+            || self.globs.iter().any(|g| glob_matches(g.as_bstr(), path))
     }
 
-    /// The patterns that name no file in any of `states` (tracked or untracked).
-    /// Plain paths are looked up in the trees; only globs list them.
-    pub fn unmatched(&self, repo: &Repo, states: &[&State]) -> Result<Vec<String>> {
+    /// The patterns that name no file in `known` (paths already seen to
+    /// match) nor in any of `states` (tracked or untracked). Plain paths are
+    /// looked up in the trees; only globs make it list them.
+    pub fn unmatched<'a>(
+        &self,
+        repo: &Repo,
+        known: impl IntoIterator<Item = &'a BStr>,
+        states: &[&State],
+    ) -> Result<Vec<String>> {
+        let mut matched: HashSet<&BStr> = HashSet::new();
+        let mut globs_matched: HashSet<&BStr> = HashSet::new();
+        for path in known {
+            for candidate in self_and_ancestors(path) {
+                if let Some(plain) = self.plain.get(candidate) {
+                    matched.insert(plain.as_bstr());
+                }
+            }
+            for glob in &self.globs {
+                if glob_matches(glob.as_bstr(), path) {
+                    globs_matched.insert(glob.as_bstr());
+                }
+            }
+        }
         let trees: Vec<gix::ObjectId> = states
             .iter()
             .flat_map(|s| [Some(s.worktree_tree), Some(s.index_tree), s.untracked_tree])
@@ -68,9 +96,11 @@ impl PathSpec {
         let mut all_files: Option<Vec<BString>> = None;
         let mut out = Vec::new();
         for pattern in &self.patterns {
-            let found = if pattern.is_empty() {
-                true
-            } else if is_glob(pattern) {
+            let pattern = pattern.as_bstr();
+            if pattern.is_empty() || matched.contains(pattern) || globs_matched.contains(pattern) {
+                continue;
+            }
+            let found = if is_glob(pattern) {
                 if all_files.is_none() {
                     let mut files = Vec::new();
                     for tree in &trees {
@@ -81,9 +111,9 @@ impl PathSpec {
                 all_files
                     .iter()
                     .flatten()
-                    .any(|f| Self::pattern_matches(pattern.as_bstr(), f.as_bstr()))
+                    .any(|f| glob_matches(pattern, f.as_bstr()))
             } else {
-                let path = gix::path::from_bstr(pattern.as_bstr())?;
+                let path = gix::path::from_bstr(pattern)?;
                 let mut found = false;
                 for tree in &trees {
                     if repo

@@ -454,24 +454,22 @@ pub fn plan(repo: &Repo, current: &State, target: &State) -> Result<Plan> {
     Ok(plan)
 }
 
-/// Paths the plan would write over that are on disk but in neither the work
-/// tree nor the untracked files of `current`: ignored files, which no snapshot
+/// Paths the plan would write over that are on disk but neither tracked nor
+/// among the untracked files of `current`: ignored files, which no snapshot
 /// holds, so overwriting them would lose them.
 pub fn ignored_in_the_way(repo: &Repo, current: &State, plan: &Plan) -> Result<Vec<BString>> {
     let current_untracked = tree_blobs(repo, current.untracked_tree)?;
-    let tree = repo.git.find_tree(current.worktree_tree)?;
+    let index = repo.git.index_or_empty()?;
     let mut out = Vec::new();
     for (path, change) in &plan.worktree {
-        if !matches!(change, Change::Write(_)) || current_untracked.contains_key(path) {
+        if !matches!(change, Change::Write(_))
+            || current_untracked.contains_key(path)
+            || index.entry_index_by_path(path.as_bstr()).is_ok()
+        {
             continue;
         }
-        let relative = gix::path::from_bstr(path.as_bstr())?;
-        let on_disk = repo.workdir().join(&relative);
-        if std::fs::symlink_metadata(&on_disk).is_err() {
-            continue;
-        }
-        let tracked = tree.lookup_entry_by_path(&relative)?;
-        if tracked.is_none() {
+        let on_disk = repo.workdir().join(gix::path::from_bstr(path.as_bstr())?);
+        if std::fs::symlink_metadata(&on_disk).is_ok() {
             out.push(path.clone());
         }
     }
