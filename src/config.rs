@@ -28,6 +28,13 @@ pub const BACKUP_BRANCH_KEY: &str = "rollback.backupBranch";
 pub const BACKUP_BRANCH_DEFAULT: &str = "backup/sprint-{n}-{timestamp}";
 /// `rollback.testCommand`: the command `files` runs after a restore.
 pub const TEST_COMMAND_KEY: &str = "rollback.testCommand";
+/// `rollback.backupDir`: where backups are written (relative to the work tree root).
+pub const BACKUP_DIR_KEY: &str = "rollback.backupDir";
+/// `rollback.backupIncludeIgnored`: whether backups hold ignored files.
+pub const BACKUP_INCLUDE_IGNORED_KEY: &str = "rollback.backupIncludeIgnored";
+/// `rollback.backupKeep`: how many backups `backup prune` keeps.
+pub const BACKUP_KEEP_KEY: &str = "rollback.backupKeep";
+pub const BACKUP_KEEP_DEFAULT: u32 = 10;
 
 /// `.rollback.toml` as written. Unknown keys are errors.
 #[derive(Debug, Default, Deserialize)]
@@ -92,6 +99,10 @@ pub struct Settings {
     pub backup_branch: String,
     pub test_command: Option<String>,
     pub test_map: Vec<String>,
+    /// Empty or `None`: `$GIT_DIR/rollback/backups`.
+    pub backup_dir: Option<String>,
+    pub backup_include_ignored: bool,
+    pub backup_keep: u32,
     pub project: ProjectFile,
 }
 
@@ -132,6 +143,16 @@ pub fn load(repo: &Repo) -> Result<Settings> {
             .unwrap_or_else(|| BACKUP_BRANCH_DEFAULT.to_owned()),
         test_command: git(TEST_COMMAND_KEY).or_else(|| project.files.test.clone()),
         test_map: project.files.test_map.clone(),
+        backup_dir: git(BACKUP_DIR_KEY).or_else(|| project.backup.dir.clone()),
+        backup_include_ignored: config
+            .boolean(BACKUP_INCLUDE_IGNORED_KEY)
+            .or(project.backup.include_ignored)
+            .unwrap_or(false),
+        backup_keep: config
+            .integer(BACKUP_KEEP_KEY)
+            .and_then(|n| u32::try_from(n).ok())
+            .or(project.backup.keep)
+            .unwrap_or(BACKUP_KEEP_DEFAULT),
         project,
     })
 }

@@ -3,6 +3,8 @@
 //!
 //! Nothing here parses a command line or prints; the binary does that.
 
+pub mod archive;
+pub mod backup;
 pub mod check;
 pub mod checkpoint;
 pub mod config;

@@ -54,14 +54,37 @@ impl Lock {
                 } else {
                     holder
                 };
-                Err(Error::refused(format!(
+                let error = Error::refused(format!(
                     "another git-rollback operation holds the lock: {holder}"
-                ))
-                .hint(format!(
-                    "wait for it to finish; if no such process is running, remove '{}'",
-                    path.display()
-                )))
+                ));
+                Err(match holder_pid(holder).filter(|pid| !process_exists(*pid)) {
+                    Some(pid) => error.hint(format!(
+                        "process {pid} is not running (killed?): check `git rollback log`, then remove '{}'",
+                        path.display()
+                    )),
+                    None => error.hint(format!(
+                        "wait for it to finish; if no such process is running, remove '{}'",
+                        path.display()
+                    )),
+                })
             }
         }
     }
+}
+
+/// The pid in a holder line `pid N running …`.
+fn holder_pid(holder: &str) -> Option<i32> {
+    holder
+        .strip_prefix("pid ")?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Whether a process with this pid exists on this machine.
+fn process_exists(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks that the process exists.
+    let rc = unsafe { libc::kill(pid, 0) };
+    rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }

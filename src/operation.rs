@@ -6,6 +6,7 @@
 use gix::bstr::ByteSlice;
 use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 use gix::refs::Target;
+use gix::ObjectId;
 use serde::Serialize;
 
 use crate::check::{self, Check, CheckResult};
@@ -13,7 +14,7 @@ use crate::error::{Context, Error, Result};
 use crate::ledger::{self, Event};
 use crate::pathspec::PathSpec;
 use crate::repo::{Head, Repo};
-use crate::snapshot::{self, Change as PathChange, Plan, State};
+use crate::snapshot::{self, Capture, Change as PathChange, Plan, State};
 
 /// Where safety snapshots are kept reachable, one ref per operation.
 pub const SNAPSHOT_REFS: &str = "refs/rollback/snapshots/";
@@ -216,46 +217,23 @@ pub fn run(repo: &Repo, request: Request) -> Result<Outcome> {
     }
 
     // Record first: if anything below fails, the event names the snapshot that undoes it.
-    crate::trace::phase("ignored files checked");
-    let mut event = Event::new(repo, &request.kind, capture.state.commit)?;
-    event.checkpoint = request.checkpoint.clone();
-    event.reason = request.reason.clone();
-    event.severity = request.severity.clone();
-    event.undoes = request.undoes.clone();
-    event.head_before = Some(head_before.clone());
-    event.head_after = Some(head_after.clone());
-    event.snapshot = Some(capture.state.commit.to_string());
-    event.target = Some(request.target.commit.to_string());
-    event.details = request.details.clone();
-    event.details.insert("restored".into(), restored.into());
-    event.details.insert("deleted".into(), deleted.into());
-    event
-        .details
-        .insert("counts".into(), serde_json::to_value(&capture.counts)?);
-    const MAX_PATHS: usize = 1000;
-    let paths: Vec<&str> = outcome
-        .plan
-        .iter()
-        .take(MAX_PATHS)
-        .map(|p| p.path.as_str())
-        .collect();
-    event.details.insert("paths".into(), paths.into());
-    if outcome.plan.len() > MAX_PATHS {
-        event
-            .details
-            .insert("paths_total".into(), outcome.plan.len().into());
-    }
-    repo.git
-        .reference(
-            format!("{SNAPSHOT_REFS}{}", event.id),
-            capture.state.commit,
-            PreviousValue::MustNotExist,
-            format!("git-rollback: safety snapshot before {}", request.kind),
-        )
-        .context("recording the safety snapshot")?;
-    crate::trace::phase("snapshot ref written");
-    ledger::append(repo, &event)?;
-    crate::trace::phase("recorded");
+    let paths: Vec<String> = outcome.plan.iter().map(|p| p.path.clone()).collect();
+    let mut details = request.details.clone();
+    details.insert("restored".into(), restored.into());
+    details.insert("deleted".into(), deleted.into());
+    let event = record(
+        repo,
+        &request,
+        &capture,
+        Event {
+            head_before: Some(head_before.clone()),
+            head_after: Some(head_after.clone()),
+            target: Some(request.target.commit.to_string()),
+            details,
+            ..Event::new(repo, &request.kind, capture.state.commit)?
+        },
+        &paths,
+    )?;
 
     snapshot::apply(repo, &plan).map_err(|err| {
         err.hint(format!(
@@ -271,26 +249,78 @@ pub fn run(repo: &Repo, request: Request) -> Result<Outcome> {
     crate::trace::phase("head moved");
 
     outcome.duration_ms = start.elapsed().as_millis() as u64;
-    let paths: Vec<String> = outcome.plan.iter().map(|p| p.path.clone()).collect();
-    for check in &request.checks {
-        outcome.checks.push(check::run(repo, check, &paths)?);
+    outcome.checks = finish(repo, &request.checks, &event, &paths, outcome.duration_ms)?;
+    outcome.id = Some(event.id);
+    outcome.snapshot = Some(capture.state.commit.to_string());
+    Ok(outcome)
+}
+
+/// Before the first write: keep the safety snapshot reachable under
+/// `refs/rollback/snapshots/<id>` and append the operation's event, naming
+/// the snapshot and up to 1,000 of the paths it changes.
+pub fn record(
+    repo: &Repo,
+    request: &Request,
+    capture: &Capture,
+    mut event: Event,
+    paths: &[String],
+) -> Result<Event> {
+    crate::trace::phase("ignored files checked");
+    event.checkpoint = request.checkpoint.clone();
+    event.reason = request.reason.clone();
+    event.severity = request.severity.clone();
+    event.undoes = request.undoes.clone();
+    event.snapshot = Some(capture.state.commit.to_string());
+    event
+        .details
+        .insert("counts".into(), serde_json::to_value(&capture.counts)?);
+    const MAX_PATHS: usize = 1000;
+    let listed: Vec<&str> = paths.iter().take(MAX_PATHS).map(String::as_str).collect();
+    event.details.insert("paths".into(), listed.into());
+    if paths.len() > MAX_PATHS {
+        event
+            .details
+            .insert("paths_total".into(), paths.len().into());
     }
-    // The result line: how long recovery took and how the checks went.
-    let mut result = Event::new(repo, "result", capture.state.commit)?;
+    repo.git
+        .reference(
+            format!("{SNAPSHOT_REFS}{}", event.id),
+            capture.state.commit,
+            PreviousValue::MustNotExist,
+            format!("git-rollback: safety snapshot before {}", request.kind),
+        )
+        .context("recording the safety snapshot")?;
+    ledger::append(repo, &event)?;
+    crate::trace::phase("recorded");
+    Ok(event)
+}
+
+/// After the state is restored: run the checks and append the result line
+/// (how long recovery took, how the checks went).
+pub fn finish(
+    repo: &Repo,
+    checks: &[Check],
+    event: &Event,
+    paths: &[String],
+    duration_ms: u64,
+) -> Result<Vec<CheckResult>> {
+    let mut results = Vec::new();
+    for check in checks {
+        results.push(check::run(repo, check, paths)?);
+    }
+    let object = ObjectId::from_hex(event.object.as_bytes()).context("event object id")?;
+    let mut result = Event::new(repo, "result", object)?;
     result
         .details
         .insert("operation".into(), event.id.clone().into());
     result
         .details
-        .insert("duration_ms".into(), outcome.duration_ms.into());
+        .insert("duration_ms".into(), duration_ms.into());
     result
         .details
-        .insert("checks".into(), serde_json::to_value(&outcome.checks)?);
+        .insert("checks".into(), serde_json::to_value(&results)?);
     ledger::append(repo, &result)?;
-
-    outcome.id = Some(event.id);
-    outcome.snapshot = Some(capture.state.commit.to_string());
-    Ok(outcome)
+    Ok(results)
 }
 
 /// Move HEAD (and the branch it ends up on) with compare-and-swap on the

@@ -50,12 +50,80 @@ impl Ui {
         }
     }
 
+    /// A progress display for long operations: a bar on a terminal, nothing
+    /// with `--json`, `-q` or when stderr is not a terminal.
+    pub fn progress(&self) -> Bar {
+        use std::io::IsTerminal;
+        if self.json || self.quiet || !std::io::stderr().is_terminal() {
+            return Bar(None);
+        }
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        Bar(Some(BarState {
+            bar,
+            what: std::sync::Mutex::new(String::new()),
+            files: Default::default(),
+            total: Default::default(),
+        }))
+    }
+
     /// Print an error and its hints to stderr.
     pub fn error(&self, err: &Error) {
         let mut stderr = std::io::stderr().lock();
         let _ = writeln!(stderr, "error: {}", err.message);
         for hint in &err.hints {
             let _ = writeln!(stderr, "hint: {hint}");
+        }
+    }
+}
+
+/// A progress bar (or nothing) for the archive operations: bytes with rate
+/// and time left, files counted in the message.
+pub struct Bar(Option<BarState>);
+
+pub struct BarState {
+    bar: indicatif::ProgressBar,
+    what: std::sync::Mutex<String>,
+    files: std::sync::atomic::AtomicU64,
+    total: std::sync::atomic::AtomicU64,
+}
+
+impl git_rollback::archive::Progress for Bar {
+    fn start(&self, what: &str, files: u64, bytes: u64) {
+        if let Some(state) = &self.0 {
+            use std::sync::atomic::Ordering::Relaxed;
+            state.files.store(0, Relaxed);
+            state.total.store(files, Relaxed);
+            if let Ok(mut w) = state.what.lock() {
+                *w = what.to_owned();
+            }
+            state.bar.set_length(bytes);
+            state.bar.set_position(0);
+            state.bar.set_message(format!("{what} 0/{files} files"));
+        }
+    }
+    fn advance(&self, bytes: u64) {
+        if let Some(state) = &self.0 {
+            use std::sync::atomic::Ordering::Relaxed;
+            let done = state.files.fetch_add(1, Relaxed) + 1;
+            if done % 256 == 0 || done == state.total.load(Relaxed) {
+                let what = state.what.lock().map(|w| w.clone()).unwrap_or_default();
+                state
+                    .bar
+                    .set_message(format!("{what} {done}/{} files", state.total.load(Relaxed)));
+            }
+            state.bar.inc(bytes);
+        }
+    }
+    fn finish(&self) {
+        if let Some(state) = &self.0 {
+            state.bar.finish_and_clear();
         }
     }
 }

@@ -39,6 +39,28 @@ pub struct Args {
     /// Move an existing checkpoint of the same name here
     #[arg(short, long)]
     pub force: bool,
+
+    /// Also take a tarball backup of the work tree, tied to this checkpoint
+    #[arg(long)]
+    pub backup: bool,
+}
+
+#[derive(serde::Serialize)]
+struct WithBackup {
+    #[serde(flatten)]
+    created: Created,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    backup: Option<super::backup::create::Created>,
+}
+
+impl Report for WithBackup {
+    fn human(&self) -> String {
+        let mut out = self.created.human();
+        if let Some(backup) = &self.backup {
+            out.push_str(&backup.human());
+        }
+        out
+    }
 }
 
 impl Report for Created {
@@ -80,5 +102,18 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
             details,
         },
     )?;
-    ui.print(&created)
+    let backup = if args.backup {
+        let settings = git_rollback::config::load(&repo)?;
+        let options = git_rollback::backup::CreateOptions {
+            message: Some(format!("checkpoint {}", created.checkpoint.id)),
+            include_ignored: settings.backup_include_ignored,
+            checkpoint: Some(created.checkpoint.id.clone()),
+        };
+        Some(super::backup::create::create(
+            &repo, &settings, options, ui,
+        )?)
+    } else {
+        None
+    };
+    ui.print(&WithBackup { created, backup })
 }

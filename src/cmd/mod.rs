@@ -9,6 +9,7 @@ use git_rollback::Result;
 
 use crate::ui::Ui;
 
+mod backup;
 mod checkpoint;
 mod files;
 mod list;
@@ -64,6 +65,7 @@ pub enum Command {
     Sprint(sprint::Args),
     Undo(undo::Args),
     Log(log::Args),
+    Backup(backup::Args),
     Report(report::Args),
     Stats(stats::Args),
     #[command(hide = true, name = "generate-man")]
@@ -105,6 +107,7 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<()> {
         Command::Sprint(args) => sprint::run(args, &context, ui),
         Command::Undo(args) => undo::run(args, &context, ui),
         Command::Log(args) => log::run(args, &context, ui),
+        Command::Backup(args) => backup::run(args, &context, ui),
         Command::Report(args) => report::run(args, &context, ui),
         Command::Stats(args) => stats::run(args, &context, ui),
         Command::GenerateMan(args) => man::run(args),

@@ -117,6 +117,22 @@ impl TestRepo {
         repo
     }
 
+    /// A view of another directory, to read its files the same way.
+    pub fn view(dir: &Path) -> TestRepo {
+        let repo = TestRepo::new();
+        TestRepo {
+            path: dir.to_owned(),
+            ..repo
+        }
+    }
+
+    /// The command for `git-rollback ARGS`, to spawn by hand.
+    pub fn rollback_command(&self, args: &[&str]) -> Command {
+        let mut cmd = self.command(BIN);
+        cmd.args(args).current_dir(&self.path);
+        cmd
+    }
+
     /// An empty directory (not a repository).
     pub fn bare_directory() -> TestRepo {
         TestRepo::new()

@@ -1,0 +1,644 @@
+//! Backups: a `.tar.gz` of the work tree beside a manifest holding the
+//! archive's sha256 and every entry's path, kind, mode, size and sha256.
+//!
+//! Writing reads every file once: the tar stream is cut into chunks that are
+//! compressed on all cores as independent gzip members (plain `tar xzf` reads
+//! them, as it reads pigz's output), and chunks that do not compress are
+//! stored rather than squeezed. The archive is written to a temporary file and
+//! renamed into place when complete; the manifest, written last, marks a
+//! backup complete. Reading (verify, restore) inflates the members in
+//! parallel, using the offsets the manifest records, while one thread hashes
+//! the archive.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Component, Path, PathBuf};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Context, Error, Result};
+
+/// Size of the tar stream cut into one gzip member.
+const CHUNK: usize = 1 << 20;
+
+/// What an entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    File,
+    Symlink,
+    Dir,
+}
+
+/// One archived path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Relative to the work tree root, `/`-separated.
+    pub path: String,
+    pub kind: Kind,
+    /// Permission bits: 0o755 or 0o644 for files, 0o755 for directories, 0o777 for links.
+    pub mode: u32,
+    /// Bytes of content (of the link target for links).
+    pub size: u64,
+    /// sha256 of the content (of the link target for links; empty for directories).
+    pub sha256: String,
+}
+
+/// The archive file itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchiveInfo {
+    pub file: String,
+    pub size: u64,
+    pub sha256: String,
+    /// Byte offset of each gzip member (for parallel reading).
+    pub members: Vec<u64>,
+}
+
+/// A backup's manifest.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    pub version: u32,
+    pub id: String,
+    /// RFC 3339 UTC.
+    pub created: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<String>,
+    pub include_ignored: bool,
+    pub files: usize,
+    pub bytes: u64,
+    pub archive: ArchiveInfo,
+    pub entries: Vec<Entry>,
+}
+
+/// Progress of a long operation, shown by the CLI on a terminal.
+pub trait Progress: Sync {
+    /// The work ahead, when known.
+    fn start(&self, _what: &str, _files: u64, _bytes: u64) {}
+    /// One more entry of `bytes` done.
+    fn advance(&self, _bytes: u64) {}
+    fn finish(&self) {}
+}
+
+/// No progress display.
+pub struct Quiet;
+impl Progress for Quiet {}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Where a backup's two files live.
+pub fn paths(dir: &Path, id: &str) -> (PathBuf, PathBuf) {
+    (
+        dir.join(format!("{id}.tar.gz")),
+        dir.join(format!("{id}.manifest")),
+    )
+}
+
+// ---------------------------------------------------------------- manifest
+
+/// The manifest as written: JSON, then a line `sha256 <hex>` over the JSON bytes.
+pub fn write_manifest(path: &Path, manifest: &Manifest) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(manifest)?;
+    text.push('\n');
+    let digest = hex(&Sha256::digest(text.as_bytes()));
+    text.push_str(&format!("sha256 {digest}\n"));
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut temp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
+    temp.write_all(text.as_bytes())?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Read a manifest and check its own checksum.
+pub fn read_manifest(path: &Path) -> Result<Manifest> {
+    let text = std::fs::read(path).context(format!("reading {}", path.display()))?;
+    let corrupt =
+        |why: &str| Error::refused(format!("manifest '{}' is corrupt: {why}", path.display()));
+    let body_end = text[..text.len().saturating_sub(1)]
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map(|i| i + 1)
+        .ok_or_else(|| corrupt("no checksum line"))?;
+    let (body, trailer) = text.split_at(body_end);
+    let trailer = std::str::from_utf8(trailer).map_err(|_| corrupt("bad checksum line"))?;
+    let expected = trailer
+        .strip_prefix("sha256 ")
+        .and_then(|t| t.strip_suffix('\n'))
+        .filter(|hex| hex.len() == 64)
+        .ok_or_else(|| corrupt("bad checksum line"))?;
+    if hex(&Sha256::digest(body)) != expected {
+        return Err(corrupt("its checksum does not match its content"));
+    }
+    serde_json::from_slice(body).map_err(|e| corrupt(&e.to_string()))
+}
+
+// ---------------------------------------------------------------- writing
+
+/// A file to archive: its path relative to `root` and what it is.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub path: String,
+    pub kind: Kind,
+    pub size: u64,
+}
+
+/// A compressed chunk, in order.
+struct Member {
+    index: usize,
+    data: Vec<u8>,
+}
+
+/// Collects the tar stream into chunks and hands them to the compressors.
+struct ChunkWriter {
+    buf: Vec<u8>,
+    next: usize,
+    tx: SyncSender<(usize, Vec<u8>)>,
+}
+
+impl Write for ChunkWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let room = CHUNK - self.buf.len();
+        let n = room.min(data.len());
+        self.buf.extend_from_slice(&data[..n]);
+        if self.buf.len() == CHUNK {
+            self.send()?;
+        }
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl ChunkWriter {
+    fn send(&mut self) -> std::io::Result<()> {
+        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
+        self.tx
+            .send((self.next, chunk))
+            .map_err(|_| std::io::Error::other("the compressor stopped"))?;
+        self.next += 1;
+        Ok(())
+    }
+}
+
+/// Compress one chunk as a gzip member: level 6, or stored when a sample
+/// shows the data does not compress.
+fn compress(chunk: &[u8]) -> std::io::Result<Vec<u8>> {
+    let sample = &chunk[..chunk.len().min(64 * 1024)];
+    let mut probe = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    probe.write_all(sample)?;
+    let probed = probe.finish()?.len();
+    let level = if probed * 100 > sample.len() * 95 {
+        flate2::Compression::none()
+    } else {
+        flate2::Compression::new(6)
+    };
+    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(chunk.len() / 2), level);
+    encoder.write_all(chunk)?;
+    encoder.finish()
+}
+
+/// Reads a file while hashing it.
+struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// What [`write`] produced.
+pub struct Written {
+    pub entries: Vec<Entry>,
+    pub archive: ArchiveInfo,
+}
+
+/// Write the `sources` under `root` as a tar.gz to `out` (a temporary file).
+pub fn write(
+    root: &Path,
+    sources: &[Source],
+    out: File,
+    progress: &dyn Progress,
+) -> Result<Written> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    let (chunk_tx, chunk_rx) = sync_channel::<(usize, Vec<u8>)>(threads * 2);
+    let chunk_rx = std::sync::Arc::new(std::sync::Mutex::new(chunk_rx));
+    let (member_tx, member_rx) = sync_channel::<std::io::Result<Member>>(threads * 2);
+
+    std::thread::scope(|scope| -> Result<Written> {
+        for _ in 0..threads {
+            let chunk_rx = chunk_rx.clone();
+            let member_tx = member_tx.clone();
+            scope.spawn(move || loop {
+                let next = chunk_rx.lock().map(|rx| rx.recv());
+                let Ok(Ok((index, chunk))) = next else { break };
+                let member = compress(&chunk).map(|data| Member { index, data });
+                if member_tx.send(member).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(member_tx);
+        // The writer: members in order to the file, hashing the archive.
+        let writer = scope.spawn(move || -> std::io::Result<(u64, String, Vec<u64>)> {
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
+            let mut hasher = Sha256::new();
+            let mut pending = BTreeMap::new();
+            let mut next = 0;
+            let mut offset = 0u64;
+            let mut members = Vec::new();
+            for member in member_rx {
+                let member = member?;
+                pending.insert(member.index, member.data);
+                while let Some(data) = pending.remove(&next) {
+                    hasher.update(&data);
+                    out.write_all(&data)?;
+                    members.push(offset);
+                    offset += data.len() as u64;
+                    next += 1;
+                }
+            }
+            let file = out.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()?;
+            Ok((offset, hex(&hasher.finalize()), members))
+        });
+
+        let mut chunks = ChunkWriter {
+            buf: Vec::with_capacity(CHUNK),
+            next: 0,
+            tx: chunk_tx,
+        };
+        let entries = {
+            let mut builder = tar::Builder::new(&mut chunks);
+            builder.mode(tar::HeaderMode::Complete);
+            builder.follow_symlinks(false);
+            let mut entries = Vec::with_capacity(sources.len());
+            for source in sources {
+                entries.push(append(&mut builder, root, source)?);
+                progress.advance(source.size);
+            }
+            builder.finish()?;
+            entries
+        };
+        if !chunks.buf.is_empty() {
+            chunks.send()?;
+        }
+        drop(chunks);
+        let (size, sha256, members) = writer
+            .join()
+            .map_err(|_| Error::failed("the archive writer panicked"))??;
+        Ok(Written {
+            entries,
+            archive: ArchiveInfo {
+                file: String::new(),
+                size,
+                sha256,
+                members,
+            },
+        })
+    })
+}
+
+fn append(
+    builder: &mut tar::Builder<&mut ChunkWriter>,
+    root: &Path,
+    source: &Source,
+) -> Result<Entry> {
+    let full = root.join(&source.path);
+    let meta = std::fs::symlink_metadata(&full).context(format!("reading '{}'", source.path))?;
+    let mut header = tar::Header::new_gnu();
+    header.set_metadata_in_mode(&meta, tar::HeaderMode::Complete);
+    match source.kind {
+        Kind::File => {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = if meta.permissions().mode() & 0o111 != 0 {
+                0o755
+            } else {
+                0o644
+            };
+            header.set_mode(mode);
+            header.set_size(meta.len());
+            let mut reader = Hashing {
+                inner: File::open(&full).context(format!("reading '{}'", source.path))?,
+                hasher: Sha256::new(),
+            };
+            builder.append_data(&mut header, &source.path, &mut reader)?;
+            Ok(Entry {
+                path: source.path.clone(),
+                kind: Kind::File,
+                mode,
+                size: meta.len(),
+                sha256: hex(&reader.hasher.finalize()),
+            })
+        }
+        Kind::Symlink => {
+            let target = std::fs::read_link(&full)?;
+            let bytes = target.as_os_str().as_encoded_bytes().to_vec();
+            header.set_mode(0o777);
+            header.set_size(0);
+            builder.append_link(&mut header, &source.path, &target)?;
+            Ok(Entry {
+                path: source.path.clone(),
+                kind: Kind::Symlink,
+                mode: 0o777,
+                size: bytes.len() as u64,
+                sha256: hex(&Sha256::digest(&bytes)),
+            })
+        }
+        Kind::Dir => {
+            header.set_mode(0o755);
+            header.set_size(0);
+            builder.append_data(&mut header, format!("{}/", source.path), std::io::empty())?;
+            Ok(Entry {
+                path: source.path.clone(),
+                kind: Kind::Dir,
+                mode: 0o755,
+                size: 0,
+                sha256: String::new(),
+            })
+        }
+    }
+}
+
+// ---------------------------------------------------------------- reading
+
+/// Reads the archive's members in parallel; yields the tar stream in order.
+/// The archive's sha256 is computed on the reading thread.
+struct Inflated {
+    rx: Receiver<std::io::Result<Vec<u8>>>,
+    current: Vec<u8>,
+    position: usize,
+}
+
+impl Read for Inflated {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.position == self.current.len() {
+            match self.rx.recv() {
+                Ok(chunk) => {
+                    self.current = chunk?;
+                    self.position = 0;
+                }
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len() - self.position);
+        buf[..n].copy_from_slice(&self.current[self.position..self.position + n]);
+        self.position += n;
+        Ok(n)
+    }
+}
+
+/// How reading the archive went.
+pub struct ReadOutcome {
+    pub archive_sha256: String,
+    pub archive_size: u64,
+}
+
+/// Receives the entries of an archive being read, in order: `begin`, the
+/// content in pieces (a link's target for links), `end`.
+pub trait Sink {
+    fn begin(&mut self, _entry: &Entry) -> Result<()> {
+        Ok(())
+    }
+    fn data(&mut self, _bytes: &[u8]) -> Result<()> {
+        Ok(())
+    }
+    fn end(&mut self, _entry: &Entry) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// A sink that only lets the entries be checked.
+pub struct CheckOnly;
+impl Sink for CheckOnly {}
+
+/// Stream the archive at `path` into `sink`, checking every entry's path,
+/// kind, mode, size and hash against `manifest`, and the archive's own hash.
+/// Damage is an integrity error (exit 3) naming the damaged entry; the sink's
+/// own errors pass through.
+pub fn read(
+    path: &Path,
+    manifest: &Manifest,
+    progress: &dyn Progress,
+    sink: &mut dyn Sink,
+) -> Result<()> {
+    let file = File::open(path).context(format!("opening {}", path.display()))?;
+    let file_size = file.metadata()?.len();
+    let members = if manifest.archive.members.is_empty() {
+        vec![0]
+    } else {
+        manifest.archive.members.clone()
+    };
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    let (member_tx, member_rx) = sync_channel::<(usize, Vec<u8>)>(threads * 2);
+    let member_rx = std::sync::Arc::new(std::sync::Mutex::new(member_rx));
+    let (out_tx, out_rx) = sync_channel::<std::io::Result<(usize, Vec<u8>)>>(threads * 2);
+    let (ordered_tx, ordered_rx) = sync_channel::<std::io::Result<Vec<u8>>>(threads * 2);
+    let damaged =
+        |what: String| Error::refused(format!("backup '{}' is damaged: {what}", manifest.id));
+
+    std::thread::scope(|scope| -> Result<()> {
+        // Reader: the file, member by member, hashed as read.
+        let reader = scope.spawn(move || -> std::io::Result<(String, u64)> {
+            let mut file = std::io::BufReader::with_capacity(1 << 20, file);
+            let mut hasher = Sha256::new();
+            let mut total = 0u64;
+            let mut bounds = members.clone();
+            bounds.push(file_size);
+            for (index, pair) in bounds.windows(2).enumerate() {
+                let len = pair[1]
+                    .checked_sub(pair[0])
+                    .ok_or_else(|| std::io::Error::other("member offsets out of order"))?;
+                let mut data = vec![0; len as usize];
+                file.read_exact(&mut data)?;
+                hasher.update(&data);
+                total += len;
+                if member_tx.send((index, data)).is_err() {
+                    break;
+                }
+            }
+            Ok((hex(&hasher.finalize()), total))
+        });
+        for _ in 0..threads {
+            let member_rx = member_rx.clone();
+            let out_tx = out_tx.clone();
+            scope.spawn(move || loop {
+                let next = member_rx.lock().map(|rx| rx.recv());
+                let Ok(Ok((index, data))) = next else { break };
+                let mut inflated = Vec::with_capacity(data.len() * 3);
+                let result = flate2::read::MultiGzDecoder::new(&data[..])
+                    .read_to_end(&mut inflated)
+                    .map(|_| (index, inflated));
+                if out_tx.send(result).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(out_tx);
+        scope.spawn(move || {
+            let mut pending = BTreeMap::new();
+            let mut next = 0;
+            for item in out_rx {
+                match item {
+                    Ok((index, data)) => {
+                        pending.insert(index, data);
+                        while let Some(data) = pending.remove(&next) {
+                            if ordered_tx.send(Ok(data)).is_err() {
+                                return;
+                            }
+                            next += 1;
+                        }
+                    }
+                    Err(err) => {
+                        let _ = ordered_tx.send(Err(err));
+                        return;
+                    }
+                }
+            }
+        });
+
+        let stream = Inflated {
+            rx: ordered_rx,
+            current: Vec::new(),
+            position: 0,
+        };
+        let mut archive = tar::Archive::new(stream);
+        let mut expected = manifest.entries.iter();
+        let mut last = String::from("(start of archive)");
+        let entries = archive
+            .entries()
+            .map_err(|e| damaged(format!("{e} (at the start)")))?;
+        for item in entries {
+            let mut item = item.map_err(|e| damaged(format!("{e} (after entry '{last}')")))?;
+            let raw_path = item
+                .path()
+                .map_err(|e| damaged(e.to_string()))?
+                .to_string_lossy()
+                .into_owned();
+            let path = raw_path.trim_end_matches('/').to_owned();
+            let Some(entry) = expected.next() else {
+                return Err(damaged(format!("entry '{path}' is not in the manifest")));
+            };
+            if entry.path != path {
+                return Err(damaged(format!(
+                    "entry '{path}' found where the manifest has '{}'",
+                    entry.path
+                )));
+            }
+            let header = item.header();
+            let kind = match header.entry_type() {
+                tar::EntryType::Regular => Kind::File,
+                tar::EntryType::Symlink => Kind::Symlink,
+                tar::EntryType::Directory => Kind::Dir,
+                other => {
+                    return Err(damaged(format!(
+                        "entry '{path}' has unexpected type {other:?}"
+                    )))
+                }
+            };
+            let mode = header
+                .mode()
+                .map_err(|e| damaged(format!("entry '{path}': {e}")))?
+                & 0o777;
+            if kind != entry.kind || mode != entry.mode {
+                return Err(damaged(format!(
+                    "entry '{path}' has a different type or mode than the manifest says"
+                )));
+            }
+            sink.begin(entry)?;
+            let mut hasher = Sha256::new();
+            let mut size = 0u64;
+            if kind == Kind::Symlink {
+                let target = item
+                    .link_name()
+                    .map_err(|e| damaged(e.to_string()))?
+                    .unwrap_or_default();
+                let bytes = target.as_os_str().as_encoded_bytes().to_vec();
+                hasher.update(&bytes);
+                size = bytes.len() as u64;
+                sink.data(&bytes)?;
+            } else {
+                let mut buf = vec![0; 256 * 1024];
+                loop {
+                    let n = item
+                        .read(&mut buf)
+                        .map_err(|e| damaged(format!("entry '{path}': {e}")))?;
+                    if n == 0 {
+                        break;
+                    }
+                    hasher.update(&buf[..n]);
+                    size += n as u64;
+                    sink.data(&buf[..n])?;
+                }
+            }
+            let sha256 = if kind == Kind::Dir {
+                String::new()
+            } else {
+                hex(&hasher.finalize())
+            };
+            if size != entry.size {
+                return Err(damaged(format!(
+                    "entry '{path}' has {size} bytes, the manifest says {}",
+                    entry.size
+                )));
+            }
+            if sha256 != entry.sha256 {
+                return Err(damaged(format!(
+                    "entry '{path}' does not match its sha256 in the manifest"
+                )));
+            }
+            sink.end(entry)?;
+            progress.advance(entry.size);
+            last = path;
+        }
+        if let Some(missing) = expected.next() {
+            return Err(damaged(format!(
+                "entry '{}' is missing from the archive",
+                missing.path
+            )));
+        }
+        // Drain what is left (tar's end blocks) so the reader finishes.
+        let mut rest = archive.into_inner();
+        std::io::copy(&mut rest, &mut std::io::sink()).map_err(|e| damaged(e.to_string()))?;
+        let (sha256, size) = reader
+            .join()
+            .map_err(|_| Error::failed("the archive reader panicked"))?
+            .map_err(|e| damaged(e.to_string()))?;
+        if size != manifest.archive.size || sha256 != manifest.archive.sha256 {
+            return Err(damaged(
+                "the archive's sha256 does not match the manifest".to_owned(),
+            ));
+        }
+        Ok(())
+    })
+}
+
+/// Refuse a path that could escape the directory it is extracted into:
+/// absolute, with `..`, or empty.
+pub fn check_entry_path(path: &str) -> Result<()> {
+    let p = Path::new(path);
+    let safe = !path.is_empty() && p.components().all(|c| matches!(c, Component::Normal(_)));
+    if safe {
+        Ok(())
+    } else {
+        Err(Error::refused(format!(
+            "refusing archive entry '{path}': it is absolute or leaves the target"
+        )))
+    }
+}

@@ -1,0 +1,651 @@
+//! Tarball backups of the work tree, kept outside it (by default under
+//! `$GIT_DIR/rollback/backups/`), never committed: create, list, verify,
+//! restore (all or some paths, in place or into another directory) and prune.
+//! The archive format and its checks live in [`crate::archive`].
+
+use std::path::{Path, PathBuf};
+
+use gix::bstr::ByteSlice;
+
+use crate::archive::{self, Entry, Kind, Manifest, Progress, Sink, Source};
+use crate::config::Settings;
+use crate::error::{Context, Error, Result};
+use crate::pathspec::PathSpec;
+use crate::repo::Repo;
+
+/// The directory holding the backups.
+pub fn dir(repo: &Repo, settings: &Settings) -> PathBuf {
+    match settings.backup_dir.as_deref().filter(|d| !d.is_empty()) {
+        Some(dir) => repo.workdir().join(dir),
+        None => repo.common_dir().join("rollback").join("backups"),
+    }
+}
+
+/// Every complete backup (one with a manifest), newest first. Archives
+/// without a manifest (interrupted writes) and temporary files are not backups.
+pub fn list(dir: &Path) -> Result<Vec<Manifest>> {
+    let mut out = Vec::new();
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return Ok(out);
+    };
+    for item in read {
+        let path = item?.path();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name.starts_with('.') || !name.ends_with(".manifest") {
+            continue;
+        }
+        match archive::read_manifest(&path) {
+            Ok(manifest) => out.push(manifest),
+            // A damaged manifest is listed by `verify`, not hidden: show it with what we know.
+            Err(err) => out.push(Manifest {
+                version: 0,
+                id: name.trim_end_matches(".manifest").to_owned(),
+                created: String::new(),
+                message: Some(format!("DAMAGED: {}", err.message)),
+                checkpoint: None,
+                include_ignored: false,
+                files: 0,
+                bytes: 0,
+                archive: archive::ArchiveInfo {
+                    file: String::new(),
+                    size: 0,
+                    sha256: String::new(),
+                    members: Vec::new(),
+                },
+                entries: Vec::new(),
+            }),
+        }
+    }
+    out.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| b.id.cmp(&a.id)));
+    Ok(out)
+}
+
+/// The work tree's files: tracked and untracked, ignored ones only when asked;
+/// never `.git`, nested repositories or special files. Empty directories are
+/// included. Sorted by path, the order of the archive.
+pub fn sources(repo: &Repo, include_ignored: bool) -> Result<Vec<Source>> {
+    let index = repo.git.index_or_empty()?;
+    let mut excludes = repo.git.excludes(
+        &index,
+        None,
+        gix::worktree::stack::state::ignore::Source::WorktreeThenIdMappingIfNotSkipped,
+    )?;
+    let root = repo.workdir();
+    let mut out = Vec::new();
+    let mut walk = walkdir::WalkDir::new(root)
+        .min_depth(1)
+        .sort_by_file_name()
+        .into_iter();
+    while let Some(item) = walk.next() {
+        let item = item?;
+        let rel = item
+            .path()
+            .strip_prefix(root)
+            .map_err(|_| Error::failed("walked outside the work tree"))?;
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        let file_type = item.file_type();
+        if file_type.is_dir() {
+            if item.file_name() == ".git" || item.path().join(".git").exists() {
+                walk.skip_current_dir();
+                continue;
+            }
+            let tracked_inside = index
+                .prefixed_entries_range(format!("{rel}/").as_bytes().as_bstr())
+                .is_some();
+            if !include_ignored
+                && !tracked_inside
+                && excludes
+                    .at_entry(rel.as_str(), Some(gix::index::entry::Mode::DIR))?
+                    .is_excluded()
+            {
+                walk.skip_current_dir();
+                continue;
+            }
+            if std::fs::read_dir(item.path())?.next().is_none() {
+                out.push(Source {
+                    path: rel,
+                    kind: Kind::Dir,
+                    size: 0,
+                });
+            }
+            continue;
+        }
+        let kind = if file_type.is_symlink() {
+            Kind::Symlink
+        } else if file_type.is_file() {
+            Kind::File
+        } else {
+            continue;
+        };
+        let tracked = index.entry_index_by_path(rel.as_bytes().as_bstr()).is_ok();
+        if !tracked
+            && !include_ignored
+            && excludes
+                .at_entry(rel.as_str(), Some(gix::index::entry::Mode::FILE))?
+                .is_excluded()
+        {
+            continue;
+        }
+        let size = if kind == Kind::File {
+            item.metadata()?.len()
+        } else {
+            0
+        };
+        out.push(Source {
+            path: rel,
+            kind,
+            size,
+        });
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+/// Bytes free for writing in the filesystem holding `dir`, when it can be known.
+pub fn free_space(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `path` is a valid C string and `stat` a writable statvfs.
+    let rc = unsafe { libc::statvfs(path.as_ptr(), &mut stat) };
+    (rc == 0).then(|| stat.f_bavail as u64 * stat.f_frsize as u64)
+}
+
+/// Refuse before writing when `needed` bytes cannot fit in `dir`.
+fn ensure_space(dir: &Path, needed: u64) -> Result<()> {
+    if let Some(free) = free_space(dir) {
+        if free < needed {
+            return Err(Error::refused(format!(
+                "not enough disk space in '{}': up to {} bytes needed, {} free",
+                dir.display(),
+                needed,
+                free
+            ))
+            .hint("free some space, prune old backups (git rollback backup prune), or set [backup] dir elsewhere"));
+        }
+    }
+    Ok(())
+}
+
+/// Options of [`create`].
+#[derive(Debug, Default)]
+pub struct CreateOptions {
+    pub message: Option<String>,
+    pub include_ignored: bool,
+    pub checkpoint: Option<String>,
+}
+
+/// Write a new backup; return its manifest.
+pub fn create(
+    repo: &Repo,
+    dir: &Path,
+    options: CreateOptions,
+    progress: &dyn Progress,
+) -> Result<Manifest> {
+    std::fs::create_dir_all(dir).context(format!("creating '{}'", dir.display()))?;
+    let sources = sources(repo, options.include_ignored)?;
+    let bytes: u64 = sources.iter().map(|s| s.size).sum();
+    // An archive of data that does not compress is about its size plus headers.
+    ensure_space(dir, bytes + bytes / 50 + (sources.len() as u64 + 2) * 1024)?;
+    let base = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S").to_string();
+    let mut id = base.clone();
+    let mut n = 1;
+    while paths(dir, &id).0.exists() || paths(dir, &id).1.exists() {
+        n += 1;
+        id = format!("{base}-{n}");
+    }
+    let (archive_path, manifest_path) = paths(dir, &id);
+    let temp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .suffix(".tar.gz")
+        .tempfile_in(dir)?;
+    progress.start("backup", sources.len() as u64, bytes);
+    let written = archive::write(
+        repo.workdir(),
+        &sources,
+        temp.as_file().try_clone()?,
+        progress,
+    )?;
+    progress.finish();
+    temp.persist(&archive_path).map_err(|e| e.error)?;
+    let manifest = Manifest {
+        version: 1,
+        id: id.clone(),
+        created: jiff::Timestamp::now()
+            .strftime("%Y-%m-%dT%H:%M:%S.%6fZ")
+            .to_string(),
+        message: options.message,
+        checkpoint: options.checkpoint,
+        include_ignored: options.include_ignored,
+        files: written
+            .entries
+            .iter()
+            .filter(|e| e.kind != Kind::Dir)
+            .count(),
+        bytes,
+        archive: archive::ArchiveInfo {
+            file: format!("{id}.tar.gz"),
+            ..written.archive
+        },
+        entries: written.entries,
+    };
+    // The manifest, written last, is what makes the backup complete.
+    archive::write_manifest(&manifest_path, &manifest)?;
+    Ok(manifest)
+}
+
+fn paths(dir: &Path, id: &str) -> (PathBuf, PathBuf) {
+    archive::paths(dir, id)
+}
+
+/// The backup `id` (`latest` names the newest), or an error with a hint.
+pub fn find(dir: &Path, id: &str) -> Result<Manifest> {
+    let all = list(dir)?;
+    let found = if id == "latest" {
+        all.first()
+    } else {
+        all.iter().find(|m| m.id == id)
+    };
+    match found {
+        Some(manifest) if manifest.version == 0 => Err(Error::refused(format!(
+            "backup '{}' is damaged: {}",
+            manifest.id,
+            manifest.message.clone().unwrap_or_default()
+        ))),
+        Some(manifest) => Ok(manifest.clone()),
+        None => Err(
+            Error::usage(format!("backup '{id}' not found in '{}'", dir.display()))
+                .hint("git rollback backup list"),
+        ),
+    }
+}
+
+/// Recompute the archive's hash and every entry's hash.
+pub fn verify(dir: &Path, manifest: &Manifest, progress: &dyn Progress) -> Result<()> {
+    progress.start("verify", manifest.files as u64, manifest.bytes);
+    let result = archive::read(
+        &paths(dir, &manifest.id).0,
+        manifest,
+        progress,
+        &mut archive::CheckOnly,
+    );
+    progress.finish();
+    result
+}
+
+/// The manifest entries a restore writes: all, or those `only` names.
+pub fn select<'a>(manifest: &'a Manifest, only: Option<&PathSpec>) -> Result<Vec<&'a Entry>> {
+    let selected: Vec<&Entry> = manifest
+        .entries
+        .iter()
+        .filter(|e| only.is_none_or(|spec| spec.matches(e.path.as_bytes().as_bstr())))
+        .collect();
+    if only.is_some() && selected.is_empty() {
+        return Err(
+            Error::usage(format!("no path of backup '{}' matches", manifest.id))
+                .hint("git rollback backup list --json shows its files"),
+        );
+    }
+    Ok(selected)
+}
+
+/// Every check that can be made before writing: entry paths stay inside the
+/// target, no entry passes through a symlink (in the archive or on disk), and
+/// nothing that is a directory on disk would be replaced by a file.
+pub fn check_restore(manifest: &Manifest, selected: &[&Entry], target: &Path) -> Result<()> {
+    let links: std::collections::HashSet<&str> = manifest
+        .entries
+        .iter()
+        .filter(|e| e.kind == Kind::Symlink)
+        .map(|e| e.path.as_str())
+        .collect();
+    for entry in selected {
+        archive::check_entry_path(&entry.path)?;
+        let mut prefix = String::new();
+        let components: Vec<&str> = entry.path.split('/').collect();
+        for component in &components[..components.len() - 1] {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(component);
+            if links.contains(prefix.as_str()) {
+                return Err(Error::refused(format!(
+                    "refusing archive entry '{}': it passes through the symlink '{prefix}' in the archive",
+                    entry.path
+                )));
+            }
+            if let Ok(meta) = std::fs::symlink_metadata(target.join(&prefix)) {
+                if meta.file_type().is_symlink() {
+                    return Err(Error::refused(format!(
+                        "refusing archive entry '{}': '{prefix}' is a symlink in the target",
+                        entry.path
+                    )));
+                }
+                if !meta.is_dir() {
+                    return Err(Error::refused(format!(
+                        "cannot restore '{}': '{prefix}' is a file in the target",
+                        entry.path
+                    )));
+                }
+            }
+        }
+        if let Ok(meta) = std::fs::symlink_metadata(target.join(&entry.path)) {
+            if meta.is_dir() && entry.kind != Kind::Dir {
+                return Err(Error::refused(format!(
+                    "cannot restore '{}': it is a directory in the target",
+                    entry.path
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Extracts the selected entries into a staging directory while the archive
+/// is checked; nothing reaches the target until every check passed.
+pub struct Staging<'a> {
+    root: PathBuf,
+    only: Option<&'a PathSpec>,
+    file: Option<std::io::BufWriter<std::fs::File>>,
+    link: Option<Vec<u8>>,
+    pub staged: Vec<Entry>,
+}
+
+impl<'a> Staging<'a> {
+    pub fn new(root: PathBuf, only: Option<&'a PathSpec>) -> Staging<'a> {
+        Staging {
+            root,
+            only,
+            file: None,
+            link: None,
+            staged: Vec::new(),
+        }
+    }
+
+    fn selected(&self, entry: &Entry) -> bool {
+        self.only
+            .is_none_or(|spec| spec.matches(entry.path.as_bytes().as_bstr()))
+    }
+}
+
+impl Sink for Staging<'_> {
+    fn begin(&mut self, entry: &Entry) -> Result<()> {
+        if !self.selected(entry) {
+            return Ok(());
+        }
+        let path = self.root.join(&entry.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        match entry.kind {
+            Kind::File => {
+                self.file = Some(std::io::BufWriter::with_capacity(
+                    256 * 1024,
+                    std::fs::File::create(&path)?,
+                ))
+            }
+            Kind::Symlink => self.link = Some(Vec::new()),
+            Kind::Dir => std::fs::create_dir_all(&path)?,
+        }
+        Ok(())
+    }
+
+    fn data(&mut self, bytes: &[u8]) -> Result<()> {
+        if let Some(file) = &mut self.file {
+            std::io::Write::write_all(file, bytes)?;
+        } else if let Some(link) = &mut self.link {
+            link.extend_from_slice(bytes);
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, entry: &Entry) -> Result<()> {
+        if !self.selected(entry) {
+            return Ok(());
+        }
+        let path = self.root.join(&entry.path);
+        if let Some(file) = self.file.take() {
+            use std::os::unix::fs::PermissionsExt;
+            let file = file.into_inner().map_err(|e| e.into_error())?;
+            file.set_permissions(std::fs::Permissions::from_mode(entry.mode))?;
+        }
+        if let Some(target) = self.link.take() {
+            use std::os::unix::ffi::OsStrExt;
+            std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(&target), &path)?;
+        }
+        self.staged.push(entry.clone());
+        Ok(())
+    }
+}
+
+/// Move staged entries into `target`, in archive order (directories before
+/// their content). Only called once the whole archive verified.
+pub fn place(staging: &Path, staged: &[Entry], target: &Path) -> Result<()> {
+    for entry in staged {
+        let to = target.join(&entry.path);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).context(format!("creating '{}'", parent.display()))?;
+        }
+        match entry.kind {
+            Kind::Dir => {
+                std::fs::create_dir_all(&to).context(format!("creating '{}'", to.display()))?
+            }
+            _ => std::fs::rename(staging.join(&entry.path), &to)
+                .context(format!("writing '{}'", to.display()))?,
+        }
+    }
+    Ok(())
+}
+
+/// A staging directory on the same filesystem as `target`, so placing is a rename.
+pub fn staging_dir(repo: &Repo, target: &Path) -> Result<tempfile::TempDir> {
+    use std::os::unix::fs::MetadataExt;
+    let git_dir = repo.git_dir().join("rollback");
+    std::fs::create_dir_all(&git_dir)?;
+    let same_device = std::fs::metadata(&git_dir)?.dev() == std::fs::metadata(target)?.dev();
+    let parent = if same_device {
+        git_dir
+    } else {
+        target.to_owned()
+    };
+    Ok(tempfile::Builder::new()
+        .prefix(".git-rollback-restore-")
+        .tempdir_in(parent)?)
+}
+
+/// Backups to delete to keep the newest `keep`; a backup taken with a
+/// checkpoint that still exists is kept unless `force`.
+pub fn prune_candidates(
+    repo: &Repo,
+    all: &[Manifest],
+    keep: usize,
+    force: bool,
+) -> Result<(Vec<Manifest>, Vec<Manifest>)> {
+    let mut delete = Vec::new();
+    let mut protected = Vec::new();
+    for manifest in all.iter().skip(keep) {
+        let referenced = match &manifest.checkpoint {
+            Some(name) => crate::checkpoint::find(repo, name)?.is_some(),
+            None => false,
+        };
+        if referenced && !force {
+            protected.push(manifest.clone());
+        } else {
+            delete.push(manifest.clone());
+        }
+    }
+    Ok((delete, protected))
+}
+
+/// Delete one backup: the manifest first, so it stops being listed at once.
+pub fn delete(dir: &Path, id: &str) -> Result<()> {
+    let (archive, manifest) = paths(dir, id);
+    std::fs::remove_file(&manifest).context(format!("removing '{}'", manifest.display()))?;
+    match std::fs::remove_file(&archive) {
+        Err(err) if err.kind() != std::io::ErrorKind::NotFound => Err(err.into()),
+        _ => Ok(()),
+    }
+}
+
+/// Options of [`restore`].
+#[derive(Debug, Default)]
+pub struct RestoreOptions {
+    /// Restore only these paths of the backup.
+    pub only: Option<PathSpec>,
+    /// Write into this directory instead of the work tree.
+    pub into: Option<PathBuf>,
+    pub dry_run: bool,
+    pub reason: Option<String>,
+    pub severity: Option<String>,
+    pub checks: Vec<crate::check::Check>,
+}
+
+/// What [`restore`] did.
+#[derive(Debug, serde::Serialize)]
+pub struct Restored {
+    pub id: String,
+    /// The operation id (in place only; `undo` takes it).
+    pub operation: Option<String>,
+    pub target: String,
+    pub dry_run: bool,
+    pub paths: Vec<String>,
+    pub snapshot: Option<String>,
+    pub checks: Vec<crate::check::CheckResult>,
+}
+
+fn sha256_of_existing(path: &Path) -> Option<String> {
+    use sha2::Digest;
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    let bytes = if meta.file_type().is_symlink() {
+        std::fs::read_link(path)
+            .ok()?
+            .into_os_string()
+            .into_encoded_bytes()
+    } else {
+        std::fs::read(path).ok()?
+    };
+    Some(
+        sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    )
+}
+
+/// Restore a backup: every check first, then the archive is verified while
+/// it is extracted to a staging directory, and only then moved into place.
+/// In place, a safety snapshot is taken and the operation recorded so `undo`
+/// works; ignored files that would be overwritten with other content are refused.
+pub fn restore(
+    repo: &Repo,
+    dir: &Path,
+    manifest: &Manifest,
+    options: RestoreOptions,
+    progress: &dyn Progress,
+) -> Result<Restored> {
+    use crate::operation::{self, HeadAfter, Request};
+    let start = std::time::Instant::now();
+    let in_place = options.into.is_none();
+    let target = match &options.into {
+        Some(into) => {
+            std::fs::create_dir_all(into).context(format!("creating '{}'", into.display()))?;
+            std::fs::canonicalize(into)?
+        }
+        None => repo.workdir().to_owned(),
+    };
+    let selected = select(manifest, options.only.as_ref())?;
+    check_restore(manifest, &selected, &target)?;
+    let paths: Vec<String> = selected.iter().map(|e| e.path.clone()).collect();
+    let mut restored = Restored {
+        id: manifest.id.clone(),
+        operation: None,
+        target: target.display().to_string(),
+        dry_run: options.dry_run,
+        paths: paths.clone(),
+        snapshot: None,
+        checks: Vec::new(),
+    };
+    let capture = if in_place {
+        repo.ensure_no_operation_in_progress()?;
+        for check in &options.checks {
+            crate::check::ensure_runnable(repo, check)?;
+        }
+        let capture = crate::snapshot::capture(repo, Some("git-rollback: before backup-restore"))?;
+        let index = repo.git.index_or_empty()?;
+        let untracked = crate::snapshot::tree_blobs(repo, capture.state.untracked_tree)?;
+        let mut ignored = Vec::new();
+        for entry in selected.iter().filter(|e| e.kind != Kind::Dir) {
+            let path = entry.path.as_bytes().as_bstr();
+            let known = index.entry_index_by_path(path).is_ok() || untracked.contains_key(path);
+            if !known {
+                if let Some(existing) = sha256_of_existing(&target.join(&entry.path)) {
+                    if existing != entry.sha256 {
+                        ignored.push(entry.path.clone());
+                    }
+                }
+            }
+        }
+        if !ignored.is_empty() {
+            return Err(Error::refused(format!(
+                "ignored files would be overwritten: {}",
+                ignored.join(", ")
+            ))
+            .hint("move them away, or restore with --into DIR"));
+        }
+        Some(capture)
+    } else {
+        None
+    };
+    if options.dry_run {
+        return Ok(restored);
+    }
+    ensure_space(&target, selected.iter().map(|e| e.size).sum())?;
+
+    let staging = staging_dir(repo, &target)?;
+    let mut sink = Staging::new(staging.path().to_owned(), options.only.as_ref());
+    progress.start("restore", manifest.files as u64, manifest.bytes);
+    let read = archive::read(
+        &archive::paths(dir, &manifest.id).0,
+        manifest,
+        progress,
+        &mut sink,
+    );
+    progress.finish();
+    read?;
+
+    let event = match &capture {
+        Some(capture) => {
+            let head = repo.head()?;
+            let mut request =
+                Request::new("backup-restore", capture.state.clone(), HeadAfter::Keep);
+            request.reason = options.reason.clone();
+            request.severity = options.severity.clone();
+            let mut event =
+                crate::ledger::Event::new(repo, "backup-restore", capture.state.commit)?;
+            event.head_before = Some(head.clone());
+            event.head_after = Some(head);
+            event
+                .details
+                .insert("backup".into(), manifest.id.clone().into());
+            Some(operation::record(repo, &request, capture, event, &paths)?)
+        }
+        None => None,
+    };
+    place(staging.path(), &sink.staged, &target).map_err(|err| match &event {
+        Some(event) => err.hint(format!(
+            "the state before the restore is saved; `git rollback undo {}` restores it",
+            event.id
+        )),
+        None => err,
+    })?;
+    if let (Some(event), Some(capture)) = (&event, &capture) {
+        let duration = start.elapsed().as_millis() as u64;
+        restored.checks = operation::finish(repo, &options.checks, event, &paths, duration)?;
+        restored.operation = Some(event.id.clone());
+        restored.snapshot = Some(capture.state.commit.to_string());
+    }
+    Ok(restored)
+}

@@ -1,0 +1,98 @@
+use git_rollback::backup::{self, CreateOptions};
+use git_rollback::ledger::{self, Event};
+use git_rollback::lock::Lock;
+use git_rollback::{checkpoint, config, Result};
+
+use super::Summary;
+use crate::cmd::Context;
+use crate::ui::{Report, Ui};
+
+/// Write a backup of the work tree.
+///
+/// Tracked and untracked files (and ignored ones with --include-ignored or
+/// [backup] include_ignored), never .git. Written to a temporary file and
+/// renamed into place when complete; recorded in the operation log.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A note stored in the manifest
+    #[arg(short, long)]
+    pub message: Option<String>,
+
+    /// Include ignored files (.env, build output); they never enter git objects
+    #[arg(long)]
+    pub include_ignored: bool,
+
+    /// Tie the backup to this checkpoint (prune keeps it while the checkpoint exists)
+    #[arg(long, value_name = "NAME")]
+    pub checkpoint: Option<String>,
+}
+
+#[derive(serde::Serialize)]
+pub struct Created {
+    #[serde(flatten)]
+    pub summary: Summary,
+    pub event: String,
+}
+
+impl Report for Created {
+    fn human(&self) -> String {
+        format!(
+            "Created backup {} ({} files, {} bytes, archive {} bytes, sha256 {})\nRestore with: git rollback backup restore {}\n",
+            self.summary.id,
+            self.summary.files,
+            self.summary.bytes,
+            self.summary.size,
+            &self.summary.sha256[..12.min(self.summary.sha256.len())],
+            self.summary.id
+        )
+    }
+}
+
+/// Create a backup and record it; shared with `checkpoint --backup`.
+pub fn create(
+    repo: &git_rollback::repo::Repo,
+    settings: &config::Settings,
+    options: CreateOptions,
+    ui: &Ui,
+) -> Result<Created> {
+    let dir = backup::dir(repo, settings);
+    let manifest = backup::create(repo, &dir, options, &ui.progress())?;
+    let mut event = Event::new(repo, "backup", repo.head()?.oid()?)?;
+    event.checkpoint = manifest.checkpoint.clone();
+    event
+        .details
+        .insert("backup".into(), manifest.id.clone().into());
+    event
+        .details
+        .insert("size".into(), manifest.archive.size.into());
+    event.details.insert("files".into(), manifest.files.into());
+    event
+        .details
+        .insert("sha256".into(), manifest.archive.sha256.clone().into());
+    ledger::append(repo, &event)?;
+    Ok(Created {
+        summary: Summary::from(&manifest),
+        event: event.id,
+    })
+}
+
+pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
+    let repo = context.repo()?;
+    let _lock = Lock::acquire(&repo, "backup create")?;
+    let settings = config::load(&repo)?;
+    let checkpoint = match &args.checkpoint {
+        Some(name) => Some(checkpoint::resolve(&repo, name)?.id),
+        None => None,
+    };
+    let created = create(
+        &repo,
+        &settings,
+        CreateOptions {
+            message: args.message,
+            include_ignored: args.include_ignored || settings.backup_include_ignored,
+            checkpoint,
+        },
+        ui,
+    )?;
+    ui.print(&created)
+}

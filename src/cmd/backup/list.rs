@@ -1,0 +1,16 @@
+use git_rollback::{backup, config, Result};
+
+use super::Summary;
+use crate::cmd::Context;
+use crate::ui::Ui;
+
+/// List backups, newest first.
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args, context: &Context, ui: &Ui) -> Result<()> {
+    let repo = context.repo()?;
+    let settings = config::load(&repo)?;
+    let all = backup::list(&backup::dir(&repo, &settings))?;
+    ui.print(&all.iter().map(Summary::from).collect::<Vec<_>>())
+}

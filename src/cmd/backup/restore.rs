@@ -1,0 +1,115 @@
+use std::path::PathBuf;
+
+use git_rollback::backup::{self, RestoreOptions, Restored};
+use git_rollback::lock::Lock;
+use git_rollback::pathspec::PathSpec;
+use git_rollback::{config, Result};
+
+use crate::cmd::{Context, Severity};
+use crate::ui::{Report, Ui};
+
+/// Restore a backup, all of it or some paths, in place or into a directory.
+///
+/// The whole archive is verified (its sha256 and every file's) while it is
+/// extracted to a staging directory; only then are files moved into place.
+/// Entries that are absolute, contain `..` or pass through a symlink are
+/// refused. In place, the files it replaces are saved first, so
+/// `git rollback undo` brings them back; nothing is deleted.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The backup id (`latest` for the newest)
+    pub id: String,
+
+    /// Restore only these paths (files, directories or globs, relative to the work tree root)
+    pub paths: Vec<String>,
+
+    /// Extract into DIR instead of the work tree
+    #[arg(long, value_name = "DIR")]
+    pub into: Option<PathBuf>,
+
+    /// Check everything and print what would be restored; change nothing
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+
+    /// Why (recorded in the operation log)
+    #[arg(long)]
+    pub reason: Option<String>,
+
+    /// How severe the incident is
+    #[arg(long, value_enum)]
+    pub severity: Option<Severity>,
+
+    /// Do not run the verify command afterwards
+    #[arg(long)]
+    pub no_verify: bool,
+}
+
+impl Report for Restored {
+    fn human(&self) -> String {
+        let verb = if self.dry_run {
+            "Would restore"
+        } else {
+            "Restored"
+        };
+        let mut out = format!(
+            "{verb} {} paths of backup {} into {}\n",
+            self.paths.len(),
+            self.id,
+            self.target
+        );
+        if self.dry_run {
+            for path in &self.paths {
+                out.push_str(&format!("  restore  {path}\n"));
+            }
+        }
+        for check in &self.checks {
+            out.push_str(&format!(
+                "{} `{}`: {}\n",
+                check.name,
+                check.command,
+                if check.ok { "passed" } else { "FAILED" }
+            ));
+        }
+        if let Some(operation) = &self.operation {
+            out.push_str(&format!("Undo with: git rollback undo {operation}\n"));
+        }
+        out
+    }
+}
+
+pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
+    let repo = context.repo()?;
+    let _lock = Lock::acquire(&repo, "backup restore")?;
+    let settings = config::load(&repo)?;
+    let dir = backup::dir(&repo, &settings);
+    let manifest = backup::find(&dir, &args.id)?;
+    let into = args.into.map(|p| context.cwd.join(p));
+    let checks = if into.is_none() {
+        crate::cmd::verify_checks(&settings, args.no_verify)
+    } else {
+        Vec::new()
+    };
+    let restored = backup::restore(
+        &repo,
+        &dir,
+        &manifest,
+        RestoreOptions {
+            only: (!args.paths.is_empty()).then(|| PathSpec::new(args.paths)),
+            into,
+            dry_run: args.dry_run,
+            reason: args.reason,
+            severity: args.severity.map(|s| s.as_str().to_owned()),
+            checks,
+        },
+        &ui.progress(),
+    )?;
+    ui.print(&restored)?;
+    match restored.checks.iter().find(|c| !c.ok) {
+        Some(failed) => Err(git_rollback::Error::failed(format!(
+            "{} command `{}` failed",
+            failed.name, failed.command
+        ))
+        .hint("the restore stays; `git rollback undo` reverses it")),
+        None => Ok(()),
+    }
+}
