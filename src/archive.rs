@@ -88,8 +88,16 @@ pub trait Progress: Sync {
 pub struct Quiet;
 impl Progress for Quiet {}
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// Lower-case hex of `bytes` (hashes are printed for every archived file, so
+/// this avoids a `format!` per byte).
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 0xf) as usize] as char);
+    }
+    out
 }
 
 /// Where a backup's two files live.
@@ -147,6 +155,10 @@ pub struct Source {
     pub path: String,
     pub kind: Kind,
     pub size: u64,
+    /// Whether a file has an exec bit set.
+    pub executable: bool,
+    /// Modification time, seconds since the epoch.
+    pub mtime: u64,
 }
 
 /// A compressed chunk, in order.
@@ -319,21 +331,18 @@ fn append(
     source: &Source,
 ) -> Result<Entry> {
     let full = root.join(&source.path);
-    let meta = std::fs::symlink_metadata(&full).context(format!("reading '{}'", source.path))?;
     let mut header = tar::Header::new_gnu();
-    header.set_metadata_in_mode(&meta, tar::HeaderMode::Complete);
+    header.set_mtime(source.mtime);
     match source.kind {
         Kind::File => {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = if meta.permissions().mode() & 0o111 != 0 {
-                0o755
-            } else {
-                0o644
-            };
+            let mode = if source.executable { 0o755 } else { 0o644 };
             header.set_mode(mode);
-            header.set_size(meta.len());
+            header.set_size(source.size);
+            header.set_entry_type(tar::EntryType::Regular);
+            let file = File::open(&full)
+                .map_err(|e| Error::from(e).context(format!("reading '{}'", source.path)))?;
             let mut reader = Hashing {
-                inner: File::open(&full).context(format!("reading '{}'", source.path))?,
+                inner: file,
                 hasher: Sha256::new(),
             };
             builder.append_data(&mut header, &source.path, &mut reader)?;
@@ -341,7 +350,7 @@ fn append(
                 path: source.path.clone(),
                 kind: Kind::File,
                 mode,
-                size: meta.len(),
+                size: source.size,
                 sha256: hex(&reader.hasher.finalize()),
             })
         }
@@ -350,6 +359,7 @@ fn append(
             let bytes = target.as_os_str().as_encoded_bytes().to_vec();
             header.set_mode(0o777);
             header.set_size(0);
+            header.set_entry_type(tar::EntryType::Symlink);
             builder.append_link(&mut header, &source.path, &target)?;
             Ok(Entry {
                 path: source.path.clone(),
@@ -362,6 +372,7 @@ fn append(
         Kind::Dir => {
             header.set_mode(0o755);
             header.set_size(0);
+            header.set_entry_type(tar::EntryType::Directory);
             builder.append_data(&mut header, format!("{}/", source.path), std::io::empty())?;
             Ok(Entry {
                 path: source.path.clone(),
@@ -521,6 +532,7 @@ pub fn read(
         let mut archive = tar::Archive::new(stream);
         let mut expected = manifest.entries.iter();
         let mut last = String::from("(start of archive)");
+        let mut buf = vec![0; 256 * 1024];
         let entries = archive
             .entries()
             .map_err(|e| damaged(format!("{e} (at the start)")))?;
@@ -574,7 +586,6 @@ pub fn read(
                 size = bytes.len() as u64;
                 sink.data(&bytes)?;
             } else {
-                let mut buf = vec![0; 256 * 1024];
                 loop {
                     let n = item
                         .read(&mut buf)

@@ -109,6 +109,8 @@ pub fn sources(repo: &Repo, include_ignored: bool) -> Result<Vec<Source>> {
                     path: rel,
                     kind: Kind::Dir,
                     size: 0,
+                    executable: false,
+                    mtime: mtime(&item.metadata()?),
                 });
             }
             continue;
@@ -129,19 +131,23 @@ pub fn sources(repo: &Repo, include_ignored: bool) -> Result<Vec<Source>> {
         {
             continue;
         }
-        let size = if kind == Kind::File {
-            item.metadata()?.len()
-        } else {
-            0
-        };
+        use std::os::unix::fs::PermissionsExt;
+        let meta = item.metadata()?;
         out.push(Source {
             path: rel,
             kind,
-            size,
+            size: if kind == Kind::File { meta.len() } else { 0 },
+            executable: meta.permissions().mode() & 0o111 != 0,
+            mtime: mtime(&meta),
         });
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
+}
+
+fn mtime(meta: &std::fs::Metadata) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    meta.mtime().max(0) as u64
 }
 
 /// Bytes free for writing in the filesystem holding `dir`, when it can be known.
@@ -302,42 +308,53 @@ pub fn check_restore(manifest: &Manifest, selected: &[&Entry], target: &Path) ->
         .filter(|e| e.kind == Kind::Symlink)
         .map(|e| e.path.as_str())
         .collect();
+    // Each directory of the target is looked at once: does it exist (as a real directory)?
+    let mut directories: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
     for entry in selected {
         archive::check_entry_path(&entry.path)?;
-        let mut prefix = String::new();
-        let components: Vec<&str> = entry.path.split('/').collect();
-        for component in &components[..components.len() - 1] {
-            if !prefix.is_empty() {
-                prefix.push('/');
-            }
-            prefix.push_str(component);
-            if links.contains(prefix.as_str()) {
+        let mut parent_exists = true;
+        for (end, _) in entry.path.match_indices('/') {
+            let prefix = &entry.path[..end];
+            if links.contains(prefix) {
                 return Err(Error::refused(format!(
                     "refusing archive entry '{}': it passes through the symlink '{prefix}' in the archive",
                     entry.path
                 )));
             }
-            if let Ok(meta) = std::fs::symlink_metadata(target.join(&prefix)) {
-                if meta.file_type().is_symlink() {
+            if !parent_exists {
+                continue;
+            }
+            if let Some(exists) = directories.get(prefix) {
+                parent_exists = *exists;
+                continue;
+            }
+            let exists = match std::fs::symlink_metadata(target.join(prefix)) {
+                Ok(meta) if meta.file_type().is_symlink() => {
                     return Err(Error::refused(format!(
                         "refusing archive entry '{}': '{prefix}' is a symlink in the target",
                         entry.path
-                    )));
+                    )))
                 }
-                if !meta.is_dir() {
+                Ok(meta) if !meta.is_dir() => {
                     return Err(Error::refused(format!(
                         "cannot restore '{}': '{prefix}' is a file in the target",
                         entry.path
+                    )))
+                }
+                Ok(_) => true,
+                Err(_) => false,
+            };
+            directories.insert(prefix.to_owned(), exists);
+            parent_exists = exists;
+        }
+        if parent_exists && entry.kind != Kind::Dir {
+            if let Ok(meta) = std::fs::symlink_metadata(target.join(&entry.path)) {
+                if meta.is_dir() {
+                    return Err(Error::refused(format!(
+                        "cannot restore '{}': it is a directory in the target",
+                        entry.path
                     )));
                 }
-            }
-        }
-        if let Ok(meta) = std::fs::symlink_metadata(target.join(&entry.path)) {
-            if meta.is_dir() && entry.kind != Kind::Dir {
-                return Err(Error::refused(format!(
-                    "cannot restore '{}': it is a directory in the target",
-                    entry.path
-                )));
             }
         }
     }
@@ -349,6 +366,8 @@ pub fn check_restore(manifest: &Manifest, selected: &[&Entry], target: &Path) ->
 pub struct Staging<'a> {
     root: PathBuf,
     only: Option<&'a PathSpec>,
+    /// The directory last made sure of, to skip asking again for each file in it.
+    last_dir: PathBuf,
     file: Option<std::io::BufWriter<std::fs::File>>,
     link: Option<Vec<u8>>,
     pub staged: Vec<Entry>,
@@ -359,6 +378,7 @@ impl<'a> Staging<'a> {
         Staging {
             root,
             only,
+            last_dir: PathBuf::new(),
             file: None,
             link: None,
             staged: Vec::new(),
@@ -378,14 +398,21 @@ impl Sink for Staging<'_> {
         }
         let path = self.root.join(&entry.path);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
+            if parent != self.last_dir {
+                std::fs::create_dir_all(parent)?;
+                self.last_dir = parent.to_owned();
+            }
         }
         match entry.kind {
             Kind::File => {
-                self.file = Some(std::io::BufWriter::with_capacity(
-                    256 * 1024,
-                    std::fs::File::create(&path)?,
-                ))
+                use std::os::unix::fs::OpenOptionsExt;
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(entry.mode)
+                    .open(&path)?;
+                let capacity = (entry.size as usize).clamp(4096, 256 * 1024);
+                self.file = Some(std::io::BufWriter::with_capacity(capacity, file));
             }
             Kind::Symlink => self.link = Some(Vec::new()),
             Kind::Dir => std::fs::create_dir_all(&path)?,
@@ -408,9 +435,8 @@ impl Sink for Staging<'_> {
         }
         let path = self.root.join(&entry.path);
         if let Some(file) = self.file.take() {
-            use std::os::unix::fs::PermissionsExt;
-            let file = file.into_inner().map_err(|e| e.into_error())?;
-            file.set_permissions(std::fs::Permissions::from_mode(entry.mode))?;
+            // Created with the entry's mode (less the umask, as tar does).
+            file.into_inner().map_err(|e| e.into_error())?;
         }
         if let Some(target) = self.link.take() {
             use std::os::unix::ffi::OsStrExt;
@@ -421,20 +447,44 @@ impl Sink for Staging<'_> {
     }
 }
 
-/// Move staged entries into `target`, in archive order (directories before
-/// their content). Only called once the whole archive verified.
+/// Move staged entries into `target`, in archive order. A directory the
+/// target does not have yet moves whole, in one rename; otherwise each entry
+/// moves by itself. Only called once the whole archive verified.
 pub fn place(staging: &Path, staged: &[Entry], target: &Path) -> Result<()> {
+    let mut directories: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+    let mut moved: Option<String> = None;
     for entry in staged {
-        let to = target.join(&entry.path);
-        if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent).context(format!("creating '{}'", parent.display()))?;
+        if moved.as_deref().is_some_and(|dir| {
+            entry.path.starts_with(dir) && entry.path.as_bytes().get(dir.len()) == Some(&b'/')
+        }) {
+            continue;
         }
-        match entry.kind {
-            Kind::Dir => {
-                std::fs::create_dir_all(&to).context(format!("creating '{}'", to.display()))?
+        // The top-most directory of this entry the target lacks, if any.
+        let mut missing = None;
+        for (end, _) in entry.path.match_indices('/') {
+            let prefix = &entry.path[..end];
+            let exists = *directories
+                .entry(prefix.to_owned())
+                .or_insert_with(|| target.join(prefix).is_dir());
+            if !exists {
+                missing = Some(prefix.to_owned());
+                break;
             }
-            _ => std::fs::rename(staging.join(&entry.path), &to)
-                .context(format!("writing '{}'", to.display()))?,
+        }
+        let (from, to) = match &missing {
+            Some(dir) => (staging.join(dir), target.join(dir)),
+            None => (staging.join(&entry.path), target.join(&entry.path)),
+        };
+        if missing.is_none() && entry.kind == Kind::Dir {
+            std::fs::create_dir_all(&to)
+                .map_err(|e| Error::from(e).context(format!("creating '{}'", to.display())))?;
+        } else {
+            std::fs::rename(&from, &to)
+                .map_err(|e| Error::from(e).context(format!("writing '{}'", to.display())))?;
+        }
+        if let Some(dir) = missing {
+            directories.insert(dir.clone(), true);
+            moved = Some(dir);
         }
     }
     Ok(())

@@ -97,7 +97,7 @@ fn new_id(at: &str, kind: &str, object: ObjectId) -> String {
     hasher.update(object.as_bytes());
     hasher.update(std::process::id().to_le_bytes());
     let digest = hasher.finalize();
-    digest[..4].iter().map(|b| format!("{b:02x}")).collect()
+    crate::archive::hex(&digest[..4])
 }
 
 /// Append `event` as one line to the note of its object.
