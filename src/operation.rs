@@ -32,11 +32,21 @@ pub enum HeadAfter {
     Keep,
 }
 
+/// Computes the target from the state just captured (moves, overlays).
+pub type Derive = Box<dyn FnOnce(&Repo, &State) -> Result<State>>;
+
 /// One operation to carry out.
-#[derive(Debug, Clone)]
 pub struct Request {
     pub kind: String,
     pub target: State,
+    /// When set, the target is computed from the captured current state
+    /// instead of being `target` (whose HEAD is then unused: use `HeadAfter::Keep`).
+    pub derive: Option<Derive>,
+    /// Ignored files to write (or delete, with `None`) as part of the
+    /// operation. No snapshot holds ignored files, so their old content is
+    /// saved under `$GIT_DIR/rollback/saved/<id>/` (never in git objects)
+    /// and `undo` puts it back.
+    pub write_ignored: Vec<(String, Option<Vec<u8>>)>,
     pub head_after: HeadAfter,
     /// Restore only these paths (everything when `None`).
     pub only: Option<PathSpec>,
@@ -56,6 +66,8 @@ impl Request {
         Request {
             kind: kind.to_owned(),
             target,
+            derive: None,
+            write_ignored: Vec::new(),
             head_after,
             only: None,
             checkpoint: None,
@@ -127,13 +139,20 @@ pub fn describe_plan(plan: &Plan) -> Vec<PathPlan> {
 }
 
 /// Carry out `request` (see the module documentation for the order of steps).
-pub fn run(repo: &Repo, request: Request) -> Result<Outcome> {
+pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
     let start = std::time::Instant::now();
     repo.ensure_no_operation_in_progress()?;
     for check in &request.checks {
         check::ensure_runnable(repo, check)?;
     }
     let head_before = repo.head()?;
+    let capture = snapshot::capture(
+        repo,
+        Some(&format!("git-rollback: before {}", request.kind)),
+    )?;
+    if let Some(derive) = request.derive.take() {
+        request.target = derive(repo, &capture.state)?;
+    }
     let head_after = match &request.head_after {
         HeadAfter::MoveCurrent => Head {
             branch: head_before.branch.clone(),
@@ -156,10 +175,6 @@ pub fn run(repo: &Repo, request: Request) -> Result<Outcome> {
         None => None,
     };
 
-    let capture = snapshot::capture(
-        repo,
-        Some(&format!("git-rollback: before {}", request.kind)),
-    )?;
     let mut plan = snapshot::plan(repo, &capture.state, &request.target)?;
     if let Some(only) = &request.only {
         plan.retain(|path| only.matches(path));
@@ -212,6 +227,25 @@ pub fn run(repo: &Repo, request: Request) -> Result<Outcome> {
         duration_ms: 0,
         checks: Vec::new(),
     };
+    for (path, content) in &request.write_ignored {
+        if repo
+            .workdir()
+            .join(path)
+            .symlink_metadata()
+            .is_ok_and(|m| m.is_dir())
+        {
+            return Err(Error::usage(format!("'{path}' is a directory, not a file")));
+        }
+        outcome.plan.push(PathPlan {
+            path: path.clone(),
+            worktree: if content.is_some() {
+                "restore"
+            } else {
+                "delete"
+            },
+            index: "keep",
+        });
+    }
     if request.dry_run {
         return Ok(outcome);
     }
@@ -221,19 +255,24 @@ pub fn run(repo: &Repo, request: Request) -> Result<Outcome> {
     let mut details = request.details.clone();
     details.insert("restored".into(), restored.into());
     details.insert("deleted".into(), deleted.into());
-    let event = record(
-        repo,
-        &request,
-        &capture,
-        Event {
-            head_before: Some(head_before.clone()),
-            head_after: Some(head_after.clone()),
-            target: Some(request.target.commit.to_string()),
-            details,
-            ..Event::new(repo, &request.kind, capture.state.commit)?
-        },
-        &paths,
-    )?;
+    let mut event = Event {
+        head_before: Some(head_before.clone()),
+        head_after: Some(head_after.clone()),
+        target: Some(request.target.commit.to_string()),
+        details,
+        ..Event::new(repo, &request.kind, capture.state.commit)?
+    };
+    if !request.write_ignored.is_empty() {
+        let saved = save_ignored(
+            repo,
+            &event.id,
+            request.write_ignored.iter().map(|(p, _)| p.as_str()),
+        )?;
+        event
+            .details
+            .insert("saved".into(), serde_json::to_value(saved)?);
+    }
+    let event = record(repo, &request, &capture, event, &paths)?;
 
     snapshot::apply(repo, &plan).map_err(|err| {
         err.hint(format!(
@@ -247,12 +286,86 @@ pub fn run(repo: &Repo, request: Request) -> Result<Outcome> {
     };
     move_head(repo, &head_before, &head_after, branch_expected, &message)?;
     crate::trace::phase("head moved");
+    for (path, content) in &request.write_ignored {
+        let full = repo.workdir().join(path);
+        match content {
+            Some(bytes) => std::fs::write(&full, bytes).context(format!("writing '{path}'"))?,
+            None => match std::fs::remove_file(&full) {
+                Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::from(err).context(format!("removing '{path}'")))
+                }
+                _ => {}
+            },
+        }
+    }
 
     outcome.duration_ms = start.elapsed().as_millis() as u64;
     outcome.checks = finish(repo, &request.checks, &event, &paths, outcome.duration_ms)?;
     outcome.id = Some(event.id);
     outcome.snapshot = Some(capture.state.commit.to_string());
     Ok(outcome)
+}
+
+/// An ignored file saved before an operation wrote it.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Saved {
+    pub path: String,
+    /// Whether it existed (if not, undo deletes it).
+    pub existed: bool,
+}
+
+fn saved_dir(repo: &Repo, id: &str) -> std::path::PathBuf {
+    repo.common_dir().join("rollback").join("saved").join(id)
+}
+
+/// Copy the current content of `paths` to `$GIT_DIR/rollback/saved/<id>/`.
+fn save_ignored<'a>(
+    repo: &Repo,
+    id: &str,
+    paths: impl Iterator<Item = &'a str>,
+) -> Result<Vec<Saved>> {
+    let dir = saved_dir(repo, id);
+    let mut out = Vec::new();
+    for path in paths {
+        let existed = match std::fs::read(repo.workdir().join(path)) {
+            Ok(bytes) => {
+                let copy = dir.join(path);
+                std::fs::create_dir_all(copy.parent().unwrap_or(&dir))?;
+                std::fs::write(&copy, bytes).context(format!("saving '{path}'"))?;
+                true
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => false,
+            Err(err) => return Err(Error::from(err).context(format!("reading '{path}'"))),
+        };
+        out.push(Saved {
+            path: path.to_owned(),
+            existed,
+        });
+    }
+    Ok(out)
+}
+
+/// The ignored files an event saved, as writes that put them back (for `undo`).
+pub fn saved_writes(repo: &Repo, event: &Event) -> Result<Vec<(String, Option<Vec<u8>>)>> {
+    let Some(saved) = event.details.get("saved") else {
+        return Ok(Vec::new());
+    };
+    let saved: Vec<Saved> = serde_json::from_value(saved.clone())?;
+    let dir = saved_dir(repo, &event.id);
+    saved
+        .into_iter()
+        .map(|s| {
+            let content = if s.existed {
+                Some(
+                    std::fs::read(dir.join(&s.path))
+                        .context(format!("reading the saved copy of '{}'", s.path))?,
+                )
+            } else {
+                None
+            };
+            Ok((s.path, content))
+        })
+        .collect()
 }
 
 /// Before the first write: keep the safety snapshot reachable under

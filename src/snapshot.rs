@@ -661,3 +661,52 @@ fn remove_file_and_empty_parents(workdir: &Path, path: &BStr) -> Result<()> {
     }
     Ok(())
 }
+
+/// `base` with every path `spec` names taken from `source` instead: in the
+/// index, the work tree and the untracked files (paths `source` lacks are
+/// removed). Used to restore a stage's paths on top of other changes.
+pub fn overlay(
+    repo: &Repo,
+    base: &State,
+    source: &State,
+    spec: &crate::pathspec::PathSpec,
+) -> Result<State> {
+    let one =
+        |base_tree: Option<ObjectId>, source_tree: Option<ObjectId>| -> Result<Option<ObjectId>> {
+            let base_blobs = tree_blobs(repo, base_tree)?;
+            let source_blobs = tree_blobs(repo, source_tree)?;
+            let remove: Vec<&BString> = base_blobs
+                .keys()
+                .filter(|p| spec.matches(p.as_bstr()))
+                .collect();
+            let add: Vec<(&BString, &Blob)> = source_blobs
+                .iter()
+                .filter(|(p, _)| spec.matches(p.as_bstr()))
+                .collect();
+            if remove.is_empty() && add.is_empty() {
+                return Ok(base_tree);
+            }
+            let mut editor = repo.git.edit_tree(
+                base_tree.unwrap_or_else(|| ObjectId::empty_tree(repo.git.object_hash())),
+            )?;
+            for path in remove {
+                editor.remove(path.as_bstr())?;
+            }
+            for (path, blob) in add {
+                editor.upsert(path.as_bstr(), blob.kind, blob.id)?;
+            }
+            let id = editor.write()?.detach();
+            Ok(
+                (id != ObjectId::empty_tree(repo.git.object_hash()) || base_tree.is_some())
+                    .then_some(id),
+            )
+        };
+    Ok(State {
+        commit: base.commit,
+        head: base.head,
+        index_tree: one(Some(base.index_tree), Some(source.index_tree))?.unwrap_or(base.index_tree),
+        worktree_tree: one(Some(base.worktree_tree), Some(source.worktree_tree))?
+            .unwrap_or(base.worktree_tree),
+        untracked_tree: one(base.untracked_tree, source.untracked_tree)?,
+    })
+}

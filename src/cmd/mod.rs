@@ -15,10 +15,12 @@ mod files;
 mod list;
 mod log;
 mod man;
+mod map;
 mod outcome;
 mod report;
 mod show;
 mod sprint;
+mod stage;
 mod stats;
 mod to;
 mod undo;
@@ -66,6 +68,8 @@ pub enum Command {
     Undo(undo::Args),
     Log(log::Args),
     Backup(backup::Args),
+    Map(map::Args),
+    Stage(stage::Args),
     Report(report::Args),
     Stats(stats::Args),
     #[command(hide = true, name = "generate-man")]
@@ -108,6 +112,8 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<()> {
         Command::Undo(args) => undo::run(args, &context, ui),
         Command::Log(args) => log::run(args, &context, ui),
         Command::Backup(args) => backup::run(args, &context, ui),
+        Command::Map(args) => map::run(args, &context, ui),
+        Command::Stage(args) => stage::run(args, &context, ui),
         Command::Report(args) => report::run(args, &context, ui),
         Command::Stats(args) => stats::run(args, &context, ui),
         Command::GenerateMan(args) => man::run(args),

@@ -8,22 +8,25 @@ use crate::ui::Report;
 
 impl Report for Outcome {
     fn human(&self) -> String {
-        let subject = self
-            .checkpoint
-            .as_deref()
-            .or(self.undoes.as_deref())
-            .unwrap_or_default();
+        let subject = match self.checkpoint.as_deref().or(self.undoes.as_deref()) {
+            Some(name) => format!(" {name}"),
+            None => String::new(),
+        };
         let (would, did) = match self.kind.as_str() {
             "to" => ("roll back to", "Rolled back to"),
             "undo" => ("undo", "Undid"),
             "files" => ("restore paths from", "Restored paths from"),
             "sprint" => ("back out the sprint to", "Backed out the sprint to"),
+            "map-record" => ("record a move", "Recorded a move"),
+            "map-revert" => ("revert the map", "Reverted the map"),
+            "stage" => ("roll back stage", "Rolled back stage"),
+            "backup-restore" => ("restore backup", "Restored backup"),
             other => (other, other),
         };
         let mut out = String::new();
         if self.dry_run {
             out.push_str(&format!(
-                "Would {would} {subject}: {} to restore, {} to delete, HEAD {} {} -> {}\n",
+                "Would {would}{subject}: {} to restore, {} to delete, HEAD {} {} -> {}\n",
                 self.restored,
                 self.deleted,
                 self.head_before.describe(),
@@ -40,7 +43,7 @@ impl Report for Outcome {
             return out;
         }
         out.push_str(&format!(
-            "{did} {subject} ({} restored, {} deleted); HEAD {} {} -> {}\n",
+            "{did}{subject} ({} restored, {} deleted); HEAD {} {} -> {}\n",
             self.restored,
             self.deleted,
             self.head_after.describe(),

@@ -46,6 +46,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         HeadAfter::Exactly(head),
     );
     request.undoes = Some(event.id.clone());
+    request.write_ignored = operation::saved_writes(&repo, event)?;
     request.dry_run = args.dry_run;
     let outcome = operation::run(&repo, request)?;
     ui.print(&outcome)

@@ -9,5 +9,7 @@ mod checkpoint;
 mod environment;
 mod files;
 mod man;
+mod migration;
 mod sprint;
+mod stage;
 mod to_and_undo;

@@ -1,0 +1,358 @@
+//! `git rollback map …`: migration maps — record moves as they are made,
+//! derive them by rename detection, show them, revert them all-or-nothing.
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use git_rollback::ledger::{self, Event};
+use git_rollback::lock::Lock;
+use git_rollback::migration::{self, Map, Move};
+use git_rollback::operation::{self, HeadAfter, Outcome, Request};
+use git_rollback::repo::Repo;
+use git_rollback::snapshot::{self, State};
+use git_rollback::{checkpoint, Error, Result};
+
+use super::Context;
+use crate::ui::{Report, Ui};
+
+/// Migration maps: the moves of a restructure, and their reversal.
+///
+/// A map is a list of moves (a file or a whole directory). It is recorded
+/// move by move (`map record`, stored in the operation log), derived by
+/// rename detection between a checkpoint and now (`map derive`), or read
+/// from a file: TOML (`[[migration]] source = "…" destination = "…"`) or
+/// JSON (`{"migrations": [{"source": "…", "destination": "…"}]}`).
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    Record(RecordArgs),
+    Derive(DeriveArgs),
+    Show(SourceArgs),
+    Revert(RevertArgs),
+}
+
+/// Move a file or directory (like `git mv`) and record the move in the current map.
+///
+/// Tracked files move in the index too; untracked files move in the work
+/// tree. Undo with `git rollback undo`.
+#[derive(Debug, clap::Args)]
+pub struct RecordArgs {
+    /// What to move
+    pub source: PathBuf,
+    /// Where to
+    pub destination: PathBuf,
+    /// Print the plan and change nothing
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+}
+
+/// Find the moves between a checkpoint and a revision (default: the work tree).
+///
+/// Rename detection as git does it; a directory that moved whole is one move.
+/// Prints TOML, or JSON with --json.
+#[derive(Debug, clap::Args)]
+pub struct DeriveArgs {
+    /// The checkpoint before the restructure (default: the newest)
+    #[arg(long, value_name = "CHECKPOINT")]
+    pub from: Option<String>,
+    /// The revision after it (default: the work tree, untracked files included)
+    #[arg(long, value_name = "REV")]
+    pub to: Option<String>,
+    /// Write the map to FILE
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Which map: a file, one derived from a checkpoint, or the recorded one.
+#[derive(Debug, clap::Args)]
+pub struct SourceArgs {
+    /// A map file (TOML or JSON); default: the moves recorded with `map record`
+    pub file: Option<PathBuf>,
+    /// Derive the map from this checkpoint to the work tree
+    #[arg(long, value_name = "CHECKPOINT", conflicts_with = "file")]
+    pub from: Option<String>,
+}
+
+/// Reverse every move of a map (destination back to source), all or nothing.
+///
+/// Every precondition is checked before the first move: each destination
+/// exists, no source is occupied by a different file, no two moves collide.
+/// Any conflict: exit 3, every conflict listed, nothing moved. Files edited
+/// after their move (drift) are listed and moved back with their edits.
+/// Modes are kept, emptied directories removed, the index updated for
+/// tracked files. Undo with `git rollback undo` (re-applies the moves).
+#[derive(Debug, clap::Args)]
+pub struct RevertArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Print the plan and the drift, change nothing
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+    /// Move back even where a source path is occupied (the occupant is in the safety snapshot)
+    #[arg(short, long)]
+    pub force: bool,
+}
+
+pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
+    match args.command {
+        Command::Record(args) => record(args, context, ui),
+        Command::Derive(args) => derive(args, context, ui),
+        Command::Show(args) => show(args, context, ui),
+        Command::Revert(args) => revert(args, context, ui),
+    }
+}
+
+/// A map as printed.
+#[derive(serde::Serialize)]
+struct Shown {
+    migrations: Vec<Move>,
+    #[serde(skip)]
+    toml: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<String>,
+}
+
+impl Report for Shown {
+    fn human(&self) -> String {
+        match &self.file {
+            Some(file) => format!("Wrote {} moves to {file}\n", self.migrations.len()),
+            None if self.migrations.is_empty() => "(no moves)\n".to_owned(),
+            None => self.toml.clone(),
+        }
+    }
+}
+
+fn shown(map: Map, file: Option<String>) -> Result<Shown> {
+    Ok(Shown {
+        toml: map.to_toml()?,
+        migrations: map.moves,
+        file,
+    })
+}
+
+/// The moves recorded with `map record` since the recorded map was last reverted.
+pub fn recorded(events: &[Event]) -> Map {
+    let mut moves = Vec::new();
+    for event in events {
+        if event.kind == "map-revert"
+            && event.details.get("map").and_then(|m| m.as_str()) == Some("recorded")
+        {
+            break;
+        }
+        if event.kind == "map-record" {
+            let field = |k: &str| {
+                event
+                    .details
+                    .get(k)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            moves.push(Move {
+                source: field("source"),
+                destination: field("destination"),
+            });
+        }
+    }
+    moves.reverse();
+    Map { moves }
+}
+
+/// Read a map file given on the command line.
+pub fn read_file(context: &Context, file: &std::path::Path) -> Result<Map> {
+    let path = context.cwd.join(file);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Error::usage(format!("cannot read map file '{}': {e}", file.display())))?;
+    Map::parse(&file.display().to_string(), &text)
+}
+
+/// The state of the work tree now (for derive and show without a revision).
+fn current(repo: &Repo) -> Result<State> {
+    Ok(snapshot::capture(repo, Some("git-rollback: map"))?.state)
+}
+
+fn from_checkpoint(repo: &Repo, name: Option<&str>) -> Result<checkpoint::Checkpoint> {
+    match name {
+        Some(name) => checkpoint::resolve(repo, name),
+        None => checkpoint::list(repo)?.into_iter().next().ok_or_else(|| {
+            Error::usage("there is no checkpoint to derive from").hint("name one with --from")
+        }),
+    }
+}
+
+fn derive(args: DeriveArgs, context: &Context, ui: &Ui) -> Result<()> {
+    let repo = context.repo()?;
+    let from = from_checkpoint(&repo, args.from.as_deref())?.state(&repo)?;
+    let to = match &args.to {
+        Some(rev) => {
+            let id = repo
+                .git
+                .rev_parse_single(rev.as_str())
+                .map_err(|_| Error::usage(format!("revision '{rev}' not found")))?
+                .object()?
+                .peel_to_commit()?
+                .id;
+            State::of_commit(&repo, id)?
+        }
+        None => current(&repo)?,
+    };
+    let map = migration::derive(&repo, &from, &to)?;
+    let file = match &args.output {
+        Some(path) => {
+            let text = if path.extension().is_some_and(|e| e == "json") {
+                map.to_json()?
+            } else {
+                map.to_toml()?
+            };
+            std::fs::write(context.cwd.join(path), text)
+                .map_err(|e| Error::usage(format!("cannot write '{}': {e}", path.display())))?;
+            Some(path.display().to_string())
+        }
+        None => None,
+    };
+    ui.print(&shown(map, file)?)
+}
+
+fn show(args: SourceArgs, context: &Context, ui: &Ui) -> Result<()> {
+    let repo = context.repo()?;
+    let map = match (&args.file, &args.from) {
+        (Some(file), _) => read_file(context, file)?,
+        (None, Some(name)) => migration::derive(
+            &repo,
+            &checkpoint::resolve(&repo, name)?.state(&repo)?,
+            &current(&repo)?,
+        )?,
+        (None, None) => recorded(&ledger::read_all(&repo)?),
+    };
+    ui.print(&shown(map, None)?)
+}
+
+fn record(args: RecordArgs, context: &Context, ui: &Ui) -> Result<()> {
+    let repo = context.repo()?;
+    let _lock = Lock::acquire(&repo, "map record")?;
+    let source = repo.relative_path(&context.cwd, &args.source)?;
+    let destination = repo.relative_path(&context.cwd, &args.destination)?;
+    let step = Move {
+        source: source.clone(),
+        destination: destination.clone(),
+    };
+    let head = State::of_commit(&repo, repo.head()?.oid()?)?;
+    let mut request = Request::new("map-record", head, HeadAfter::Keep);
+    request.derive = Some(Box::new(move |repo, current| {
+        let conflicts = migration::conflicts(repo, current, std::slice::from_ref(&step))?;
+        if !conflicts.is_empty() {
+            return Err(conflict_error("cannot move", &conflicts));
+        }
+        migration::apply(repo, current, &[step])
+    }));
+    request.details.insert("source".into(), source.into());
+    request
+        .details
+        .insert("destination".into(), destination.into());
+    request.dry_run = args.dry_run;
+    ui.print(&operation::run(&repo, request)?)
+}
+
+pub fn conflict_error(what: &str, conflicts: &[String]) -> Error {
+    Error::refused(format!(
+        "{what}: {} conflict{}:\n  {}",
+        conflicts.len(),
+        if conflicts.len() == 1 { "" } else { "s" },
+        conflicts.join("\n  ")
+    ))
+    .hint("nothing was moved; resolve the conflicts (or --force where a source is occupied) and try again")
+}
+
+/// Reverting a map: the plan and the drift.
+#[derive(serde::Serialize)]
+struct Reverted {
+    #[serde(flatten)]
+    outcome: Outcome,
+    drift: Vec<String>,
+}
+
+impl Report for Reverted {
+    fn human(&self) -> String {
+        let mut out = self.outcome.human();
+        if !self.drift.is_empty() {
+            out.push_str("Edited after the move (moved back with the edits):\n");
+            for path in &self.drift {
+                out.push_str(&format!("  drift    {path}\n"));
+            }
+        }
+        out
+    }
+}
+
+/// How to revert a map inside an operation: conflicts refuse, drift is
+/// reported through `drift`.
+pub fn revert_derive(
+    map: Map,
+    reference: Option<State>,
+    force: bool,
+    drift: Rc<RefCell<Vec<String>>>,
+) -> operation::Derive {
+    Box::new(move |repo, current| {
+        let reversed = map.reversed();
+        let conflicts: Vec<String> = migration::conflicts(repo, current, &reversed)?
+            .into_iter()
+            .filter(|c| !(force && (c.contains("is occupied") || c.contains("needs a directory"))))
+            .collect();
+        if !conflicts.is_empty() {
+            return Err(conflict_error("the map cannot be reverted", &conflicts));
+        }
+        if let Some(reference) = &reference {
+            *drift.borrow_mut() = migration::drift(repo, current, reference, &map)?;
+        }
+        migration::apply(repo, current, &reversed)
+    })
+}
+
+fn revert(args: RevertArgs, context: &Context, ui: &Ui) -> Result<()> {
+    let repo = context.repo()?;
+    let _lock = Lock::acquire(&repo, "map revert")?;
+    let head = State::of_commit(&repo, repo.head()?.oid()?)?;
+    let (map, reference, which) = match (&args.source.file, &args.source.from) {
+        (Some(file), _) => (read_file(context, file)?, None, file.display().to_string()),
+        (None, Some(name)) => {
+            let from = checkpoint::resolve(&repo, name)?.state(&repo)?;
+            (
+                migration::derive(&repo, &from, &current(&repo)?)?,
+                Some(from),
+                format!("derived from {name}"),
+            )
+        }
+        (None, None) => (
+            recorded(&ledger::read_all(&repo)?),
+            None,
+            "recorded".to_owned(),
+        ),
+    };
+    if map.moves.is_empty() {
+        return Err(
+            Error::usage(format!("the map ({which}) has no moves")).hint("git rollback map show")
+        );
+    }
+    let drift = Rc::new(RefCell::new(Vec::new()));
+    let mut request = Request::new("map-revert", head, HeadAfter::Keep);
+    request.derive = Some(revert_derive(
+        map.clone(),
+        reference,
+        args.force,
+        drift.clone(),
+    ));
+    request.details.insert("map".into(), which.into());
+    request
+        .details
+        .insert("moves".into(), serde_json::to_value(&map.moves)?);
+    request.dry_run = args.dry_run;
+    let outcome = operation::run(&repo, request)?;
+    let drift = drift.borrow().clone();
+    ui.print(&Reverted { outcome, drift })
+}

@@ -1,0 +1,345 @@
+//! `git rollback stage`: roll back one named stage (a phase, story or
+//! feature from `.rollback.toml`) at one of three levels.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use git_rollback::backup::{self, RestoreOptions};
+use git_rollback::check::Check;
+use git_rollback::config::{self, Stage};
+use git_rollback::lock::Lock;
+use git_rollback::operation::{self, HeadAfter, Request};
+use git_rollback::pathspec::PathSpec;
+use git_rollback::snapshot::{self, State};
+use git_rollback::{checkpoint, Error, Result};
+
+use super::{Context, Severity};
+use crate::ui::{Report, Ui};
+
+/// How far a stage rollback goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Level {
+    /// Write the stage's feature flags into the env file
+    Toggle,
+    /// Restore the stage's paths from its checkpoint and revert its migration map
+    Code,
+    /// Restore the stage's backup
+    Full,
+}
+
+/// Roll back one stage from .rollback.toml, or list the stages.
+///
+/// A stage ([[stage]] in .rollback.toml) is a phase, story or feature:
+///   --level toggle  writes its toggles into env_file (keys replaced in place,
+///                   missing keys appended, every other line kept)
+///   --level code    restores its paths from its checkpoint and reverts its
+///                   migration map, as one operation (the default)
+///   --level full    restores its backup
+/// Then its verify command (else the top-level one) runs: failure exits 1.
+/// Every level is undone with `git rollback undo`. Without NAME, lists the
+/// stages and what each level would do.
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// The stage's name
+    pub name: Option<String>,
+
+    /// How far to roll back
+    #[arg(long, value_enum, default_value = "code")]
+    pub level: Level,
+
+    /// Print what would change and change nothing
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+
+    /// Why (recorded in the operation log and incident reports)
+    #[arg(long)]
+    pub reason: Option<String>,
+
+    /// How severe the incident is
+    #[arg(long, value_enum)]
+    pub severity: Option<Severity>,
+
+    /// Do not run the verify command afterwards
+    #[arg(long)]
+    pub no_verify: bool,
+}
+
+#[derive(serde::Serialize)]
+struct Listed {
+    id: String,
+    toggle: String,
+    code: String,
+    full: String,
+}
+
+impl Report for Listed {
+    fn human(&self) -> String {
+        format!(
+            "{}\n  toggle: {}\n  code:   {}\n  full:   {}\n",
+            self.id, self.toggle, self.code, self.full
+        )
+    }
+}
+
+fn describe(stage: &Stage, env_file: &str) -> Listed {
+    let toggles: Vec<String> = stage
+        .toggles
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    Listed {
+        id: stage.name.clone(),
+        toggle: if toggles.is_empty() {
+            "(no toggles)".to_owned()
+        } else {
+            format!("write {} to {env_file}", toggles.join(" "))
+        },
+        code: match &stage.checkpoint {
+            Some(checkpoint) => format!(
+                "restore {} from checkpoint {checkpoint}{}",
+                if stage.paths.is_empty() {
+                    "(no paths)".to_owned()
+                } else {
+                    stage.paths.join(" ")
+                },
+                stage
+                    .map
+                    .as_ref()
+                    .map(|m| format!("; revert map {m}"))
+                    .unwrap_or_default()
+            ),
+            None => "(no checkpoint)".to_owned(),
+        },
+        full: match &stage.backup {
+            Some(backup) => format!("restore backup {backup}"),
+            None => "(no backup)".to_owned(),
+        },
+    }
+}
+
+/// The env file with `toggles` applied: each key's line replaced in place
+/// (`KEY=…` or `export KEY=…`), missing keys appended, everything else kept.
+pub fn apply_toggles(text: &str, toggles: &std::collections::BTreeMap<String, String>) -> String {
+    let mut done = std::collections::BTreeSet::new();
+    let mut out = String::new();
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let ending = &line[body.len()..];
+        let trimmed = body.trim_start();
+        let (export, rest) = match trimmed.strip_prefix("export ") {
+            Some(rest) => ("export ", rest.trim_start()),
+            None => ("", trimmed),
+        };
+        let key = rest.split('=').next().unwrap_or_default().trim();
+        match toggles
+            .get(key)
+            .filter(|_| rest.contains('=') && !trimmed.starts_with('#'))
+        {
+            Some(value) => {
+                let indent = &body[..body.len() - trimmed.len()];
+                out.push_str(&format!("{indent}{export}{key}={value}{ending}"));
+                done.insert(key.to_owned());
+            }
+            None => out.push_str(line),
+        }
+    }
+    for (key, value) in toggles {
+        if !done.contains(key) {
+            if !out.is_empty() && !out.ends_with('\n') {
+                out.push('\n');
+            }
+            out.push_str(&format!("{key}={value}\n"));
+        }
+    }
+    out
+}
+
+pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
+    let repo = context.repo()?;
+    let settings = config::load(&repo)?;
+    let env_file = settings
+        .project
+        .env_file
+        .clone()
+        .unwrap_or_else(|| ".env".to_owned());
+    let stages = &settings.project.stage;
+    let Some(name) = &args.name else {
+        return ui.print(
+            &stages
+                .iter()
+                .map(|s| describe(s, &env_file))
+                .collect::<Vec<_>>(),
+        );
+    };
+    let stage = stages.iter().find(|s| &s.name == name).ok_or_else(|| {
+        let names: Vec<&str> = stages.iter().map(|s| s.name.as_str()).collect();
+        Error::usage(format!("stage '{name}' is not in {}", config::FILE)).hint(
+            if names.is_empty() {
+                format!("{} has no [[stage]] entries", config::FILE)
+            } else {
+                format!("stages: {}", names.join(", "))
+            },
+        )
+    })?;
+    let _lock = Lock::acquire(&repo, "stage")?;
+    let verify = stage.verify.clone().or(settings.verify.clone());
+    let checks: Vec<Check> = match (verify, args.no_verify) {
+        (Some(command), false) => vec![Check::new("verify", &command)],
+        _ => Vec::new(),
+    };
+    let level = format!("{:?}", args.level).to_lowercase();
+
+    if args.level == Level::Full {
+        let id = stage.backup.as_deref().ok_or_else(|| {
+            Error::usage(format!("stage '{name}' has no backup for --level full"))
+                .hint("add backup = \"latest\" (or an id) to the stage")
+        })?;
+        let dir = backup::dir(&repo, &settings);
+        let manifest = backup::find(&dir, id)?;
+        let restored = backup::restore(
+            &repo,
+            &dir,
+            &manifest,
+            RestoreOptions {
+                dry_run: args.dry_run,
+                reason: args.reason,
+                severity: args.severity.map(|s| s.as_str().to_owned()),
+                checks,
+                ..Default::default()
+            },
+            &ui.progress(),
+        )?;
+        ui.print(&restored)?;
+        return match restored.checks.iter().find(|c| !c.ok) {
+            Some(failed) => Err(Error::failed(format!(
+                "verify command `{}` failed",
+                failed.command
+            ))
+            .hint("the restore stays; `git rollback undo` reverses it")),
+            None => Ok(()),
+        };
+    }
+
+    let head = State::of_commit(&repo, repo.head()?.oid()?)?;
+    let mut request = Request::new("stage", head, HeadAfter::Keep);
+    request.reason = args.reason;
+    request.severity = args.severity.map(|s| s.as_str().to_owned());
+    request.dry_run = args.dry_run;
+    request.checks = checks;
+    request.details.insert("stage".into(), name.clone().into());
+    request.details.insert("level".into(), level.into());
+    let drift = Rc::new(RefCell::new(Vec::new()));
+    match args.level {
+        Level::Toggle => {
+            let path = repo.workdir().join(&env_file);
+            if path.is_dir() {
+                return Err(
+                    Error::usage(format!("env file '{env_file}' is a directory"))
+                        .hint("set env_file in .rollback.toml to a file"),
+                );
+            }
+            let old = match std::fs::read_to_string(&path) {
+                Ok(text) => text,
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
+                Err(err) => {
+                    return Err(Error::usage(format!(
+                        "cannot read env file '{env_file}': {err}"
+                    )))
+                }
+            };
+            request.derive = Some(Box::new(|_, current| Ok(current.clone())));
+            request.write_ignored = vec![(
+                env_file.clone(),
+                Some(apply_toggles(&old, &stage.toggles).into_bytes()),
+            )];
+            request.details.insert("env_file".into(), env_file.into());
+        }
+        Level::Code => {
+            let name_of_checkpoint = stage.checkpoint.as_deref().ok_or_else(|| {
+                Error::usage(format!("stage '{name}' has no checkpoint for --level code"))
+                    .hint("add checkpoint = \"<name>\" to the stage")
+            })?;
+            let source = checkpoint::resolve(&repo, name_of_checkpoint)?.state(&repo)?;
+            request.checkpoint = Some(name_of_checkpoint.to_owned());
+            let map = match &stage.map {
+                Some(file) => {
+                    let text = std::fs::read_to_string(repo.workdir().join(file))
+                        .map_err(|e| Error::usage(format!("cannot read map file '{file}': {e}")))?;
+                    Some(git_rollback::migration::Map::parse(file, &text)?)
+                }
+                None => None,
+            };
+            let spec = (!stage.paths.is_empty()).then(|| PathSpec::new(stage.paths.clone()));
+            let revert = map
+                .map(|m| super::map::revert_derive(m, Some(source.clone()), false, drift.clone()));
+            request.derive = Some(Box::new(move |repo, current| {
+                let moved = match revert {
+                    Some(revert) => revert(repo, current)?,
+                    None => current.clone(),
+                };
+                match &spec {
+                    Some(spec) => {
+                        let unmatched =
+                            spec.unmatched(repo, std::iter::empty(), &[current, &source])?;
+                        if !unmatched.is_empty() {
+                            return Err(Error::usage(format!(
+                                "stage path '{}' matches no file",
+                                unmatched.join("', '")
+                            )));
+                        }
+                        snapshot::overlay(repo, &moved, &source, spec)
+                    }
+                    None => Ok(moved),
+                }
+            }));
+        }
+        Level::Full => unreachable!("handled above"),
+    }
+    let outcome = operation::run(&repo, request)?;
+    let drift = drift.borrow().clone();
+    ui.print(&StageOutcome {
+        outcome: &outcome,
+        drift,
+    })?;
+    super::checks_verdict(&outcome)
+}
+
+#[derive(serde::Serialize)]
+struct StageOutcome<'a> {
+    #[serde(flatten)]
+    outcome: &'a operation::Outcome,
+    drift: Vec<String>,
+}
+
+impl Report for StageOutcome<'_> {
+    fn human(&self) -> String {
+        let mut out = self.outcome.human();
+        for path in &self.drift {
+            out.push_str(&format!(
+                "  drift    {path} (edited after the move; moved back with the edits)\n"
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::apply_toggles;
+
+    #[test]
+    fn toggles_replace_in_place_and_append_the_rest() {
+        let toggles = [
+            ("A".to_owned(), "false".to_owned()),
+            ("NEW".to_owned(), "1".to_owned()),
+        ]
+        .into();
+        let text = "# comment\nexport A=true\nB=2\n  A_LIKE=x\n";
+        assert_eq!(
+            apply_toggles(text, &toggles),
+            "# comment\nexport A=false\nB=2\n  A_LIKE=x\nNEW=1\n"
+        );
+        assert_eq!(apply_toggles("B=2", &toggles), "B=2\nA=false\nNEW=1\n");
+    }
+}

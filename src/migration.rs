@@ -1,0 +1,372 @@
+//! Migration maps: the moves of a restructure (`source` → `destination`, a
+//! file or a whole directory), recorded as they are made, derived by rename
+//! detection, or read from a file (TOML `[[migration]]` or the runbooks' JSON
+//! `{"migrations": [...]}`), and reverted all-or-nothing.
+//!
+//! Moves are applied to a captured [`State`] as tree edits (work tree, index
+//! and untracked files alike), so a revert is an ordinary operation: planned,
+//! snapshotted, undoable, and exact about modes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use gix::bstr::{BString, ByteSlice};
+use gix::ObjectId;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::repo::Repo;
+use crate::snapshot::{self, Blob, State};
+
+/// One move.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Move {
+    pub source: String,
+    pub destination: String,
+}
+
+/// A migration map.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Map {
+    #[serde(rename = "migration", default)]
+    pub moves: Vec<Move>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonMap {
+    migrations: Vec<Move>,
+}
+
+fn clean(path: &str) -> String {
+    path.trim_start_matches("./")
+        .trim_end_matches('/')
+        .to_owned()
+}
+
+impl Map {
+    /// Parse a map file: TOML, or JSON when it starts with `{`. Errors name
+    /// the file and the line.
+    pub fn parse(name: &str, text: &str) -> Result<Map> {
+        let line_of = |offset: usize| {
+            text.as_bytes()[..offset.min(text.len())]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1
+        };
+        let map = if text.trim_start().starts_with('{') {
+            let json: JsonMap = serde_json::from_str(text)
+                .map_err(|e| Error::usage(format!("{name}: line {}: {e}", e.line())))?;
+            Map {
+                moves: json.migrations,
+            }
+        } else {
+            toml::from_str::<Map>(text).map_err(|e| {
+                let line = e
+                    .span()
+                    .map(|s| format!(" line {}:", line_of(s.start)))
+                    .unwrap_or_default();
+                Error::usage(format!("{name}:{line} {}", e.message().trim()))
+            })?
+        };
+        let moves = map
+            .moves
+            .into_iter()
+            .map(|m| Move {
+                source: clean(&m.source),
+                destination: clean(&m.destination),
+            })
+            .collect::<Vec<_>>();
+        for m in &moves {
+            for path in [&m.source, &m.destination] {
+                crate::archive::check_entry_path(path).map_err(|_| {
+                    Error::usage(format!(
+                        "{name}: '{path}' must be a relative path inside the repository"
+                    ))
+                })?;
+            }
+        }
+        Ok(Map { moves })
+    }
+
+    pub fn to_toml(&self) -> Result<String> {
+        toml::to_string(self).map_err(|e| Error::failed(e.to_string()))
+    }
+
+    pub fn to_json(&self) -> Result<String> {
+        Ok(serde_json::to_string_pretty(&serde_json::json!({ "migrations": self.moves }))? + "\n")
+    }
+
+    /// The moves that undo this map.
+    pub fn reversed(&self) -> Vec<Move> {
+        self.moves
+            .iter()
+            .map(|m| Move {
+                source: m.destination.clone(),
+                destination: m.source.clone(),
+            })
+            .collect()
+    }
+}
+
+/// Every blob at or under `path` in `tree`, with its path below `path`
+/// (empty for `path` itself being a file).
+fn entries_at(repo: &Repo, tree: Option<ObjectId>, path: &str) -> Result<Vec<(String, Blob)>> {
+    let Some(tree) = tree else {
+        return Ok(Vec::new());
+    };
+    let root = repo.git.find_tree(tree)?;
+    let Some(entry) = root.lookup_entry_by_path(path)? else {
+        return Ok(Vec::new());
+    };
+    let mode = entry.mode();
+    if !mode.is_tree() {
+        return Ok(vec![(
+            String::new(),
+            Blob {
+                id: entry.object_id(),
+                kind: mode.kind(),
+            },
+        )]);
+    }
+    Ok(snapshot::tree_blobs(repo, Some(entry.object_id()))?
+        .into_iter()
+        .map(|(p, b)| (p.to_str_lossy().into_owned(), b))
+        .collect())
+}
+
+fn join(base: &str, rest: &str) -> String {
+    if rest.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}/{rest}")
+    }
+}
+
+/// Apply `moves` at once (each reads the tree as it was) to one tree.
+fn move_in_tree(repo: &Repo, tree: Option<ObjectId>, moves: &[Move]) -> Result<Option<ObjectId>> {
+    let Some(id) = tree else { return Ok(None) };
+    let mut found = Vec::new();
+    for m in moves {
+        for (rest, blob) in entries_at(repo, tree, &m.source)? {
+            found.push((m, rest, blob));
+        }
+    }
+    if found.is_empty() {
+        return Ok(tree);
+    }
+    let mut editor = repo.git.edit_tree(id)?;
+    for m in moves {
+        editor.remove(m.source.as_str())?;
+    }
+    for (m, rest, blob) in found {
+        editor.upsert(join(&m.destination, &rest).as_str(), blob.kind, blob.id)?;
+    }
+    Ok(Some(editor.write()?.detach()))
+}
+
+/// `state` with `moves` applied to its index, work tree and untracked files.
+pub fn apply(repo: &Repo, state: &State, moves: &[Move]) -> Result<State> {
+    Ok(State {
+        commit: state.commit,
+        head: state.head,
+        index_tree: move_in_tree(repo, Some(state.index_tree), moves)?.unwrap_or(state.index_tree),
+        worktree_tree: move_in_tree(repo, Some(state.worktree_tree), moves)?
+            .unwrap_or(state.worktree_tree),
+        untracked_tree: move_in_tree(repo, state.untracked_tree, moves)?,
+    })
+}
+
+/// What is at `path` in the work tree of `state` (tracked or untracked).
+fn on_disk(repo: &Repo, state: &State, path: &str) -> Result<Vec<(String, Blob)>> {
+    let mut all = entries_at(repo, Some(state.worktree_tree), path)?;
+    all.extend(entries_at(repo, state.untracked_tree, path)?);
+    Ok(all)
+}
+
+/// Everything that stops `moves` from being carried out on `state`: a
+/// missing source, a destination taken by different content, a file where a
+/// directory must go, two moves colliding. Empty when the moves can run.
+pub fn conflicts(repo: &Repo, state: &State, moves: &[Move]) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut sources = BTreeSet::new();
+    let mut destinations: BTreeMap<&str, &Move> = BTreeMap::new();
+    for m in moves {
+        if !sources.insert(m.source.as_str()) {
+            out.push(format!("'{}' is moved twice", m.source));
+        }
+        if let Some(other) = destinations.insert(m.destination.as_str(), m) {
+            out.push(format!(
+                "'{}' and '{}' both move to '{}'",
+                other.source, m.source, m.destination
+            ));
+        }
+    }
+    let targets: Vec<&str> = destinations.keys().copied().collect();
+    for (i, a) in targets.iter().enumerate() {
+        for b in &targets[i + 1..] {
+            if b.starts_with(a) && b.as_bytes().get(a.len()) == Some(&b'/') {
+                out.push(format!(
+                    "'{b}' would be inside '{a}', which is also a destination"
+                ));
+            }
+        }
+    }
+    for m in moves {
+        let from = on_disk(repo, state, &m.source)?;
+        if from.is_empty() {
+            out.push(format!(
+                "'{}' is missing (nothing to move to '{}')",
+                m.source, m.destination
+            ));
+            continue;
+        }
+        let moving_out = |path: &str| {
+            moves
+                .iter()
+                .any(|o| path == o.source || path.starts_with(&format!("{}/", o.source)))
+        };
+        for (rest, blob) in on_disk(repo, state, &m.destination)? {
+            let taken = join(&m.destination, &rest);
+            let same = from.iter().any(|(r, b)| *r == rest && b == &blob);
+            if !same && !moving_out(&taken) {
+                out.push(format!("'{taken}' is occupied by a different file"));
+            }
+        }
+        // A file where one of the destination's directories must go.
+        let mut prefix = String::new();
+        for component in m
+            .destination
+            .split('/')
+            .collect::<Vec<_>>()
+            .iter()
+            .rev()
+            .skip(1)
+            .rev()
+        {
+            prefix = join(&prefix, component);
+            let found = on_disk(repo, state, &prefix)?;
+            if found.len() == 1 && found[0].0.is_empty() && !moving_out(&prefix) {
+                out.push(format!(
+                    "'{prefix}' is a file where '{}' needs a directory",
+                    m.destination
+                ));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Files edited after they were moved: the content at each move's
+/// destination now differs from the source's content in `reference`.
+pub fn drift(repo: &Repo, current: &State, reference: &State, map: &Map) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for m in &map.moves {
+        let before: BTreeMap<String, Blob> =
+            on_disk(repo, reference, &m.source)?.into_iter().collect();
+        for (rest, blob) in on_disk(repo, current, &m.destination)? {
+            if before.get(&rest).is_some_and(|b| b.id != blob.id) {
+                out.push(join(&m.destination, &rest));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The moves between two states' work trees found by rename detection,
+/// with directories collapsed where a whole directory moved.
+pub fn derive(repo: &Repo, from: &State, to: &State) -> Result<Map> {
+    let flatten = |state: &State| -> Result<ObjectId> {
+        // The work tree including untracked files, as one tree.
+        let mut editor = repo.git.edit_tree(state.worktree_tree)?;
+        for (path, blob) in snapshot::tree_blobs(repo, state.untracked_tree)? {
+            editor.upsert(path.as_bstr(), blob.kind, blob.id)?;
+        }
+        Ok(editor.write()?.detach())
+    };
+    let old_tree = flatten(from)?;
+    let new_tree = flatten(to)?;
+    let old = repo.git.find_tree(old_tree)?;
+    let new = repo.git.find_tree(new_tree)?;
+    let options = gix::diff::Options::default().with_rewrites(Some(gix::diff::Rewrites::default()));
+    let mut renames: BTreeMap<String, String> = BTreeMap::new();
+    for change in repo.git.diff_tree_to_tree(&old, &new, options)? {
+        if let gix::object::tree::diff::ChangeDetached::Rewrite {
+            source_location,
+            location,
+            entry_mode,
+            copy: false,
+            ..
+        } = change
+        {
+            if !entry_mode.is_tree() {
+                renames.insert(
+                    source_location.to_str_lossy().into_owned(),
+                    location.to_str_lossy().into_owned(),
+                );
+            }
+        }
+    }
+    let old_files: BTreeSet<BString> = snapshot::tree_blobs(repo, Some(old_tree))?
+        .into_keys()
+        .collect();
+    let new_files: BTreeSet<BString> = snapshot::tree_blobs(repo, Some(new_tree))?
+        .into_keys()
+        .collect();
+    // Collapse: the highest directory pair (A → B) such that every file under
+    // A was renamed to the same place under B, and A is gone.
+    let mut moves = Vec::new();
+    let mut covered: BTreeSet<String> = BTreeSet::new();
+    for (source, destination) in &renames {
+        if covered.contains(source) {
+            continue;
+        }
+        let s: Vec<&str> = source.split('/').collect();
+        let d: Vec<&str> = destination.split('/').collect();
+        let mut best = (source.clone(), destination.clone());
+        let mut shared = 0;
+        while shared + 1 < s.len()
+            && shared + 1 < d.len()
+            && s[s.len() - 1 - shared] == d[d.len() - 1 - shared]
+        {
+            shared += 1;
+            let a = s[..s.len() - shared].join("/");
+            let b = d[..d.len() - shared].join("/");
+            let a_prefix = format!("{a}/");
+            let under_a: Vec<&BString> = old_files
+                .iter()
+                .filter(|f| f.starts_with(a_prefix.as_bytes()))
+                .collect();
+            let whole = !under_a.is_empty()
+                && under_a.iter().all(|f| {
+                    let f = f.to_str_lossy();
+                    renames.get(f.as_ref()).is_some_and(|to| *to == format!("{b}/{}", &f[a_prefix.len()..]))
+                })
+                && !new_files.iter().any(|f| f.starts_with(a_prefix.as_bytes()))
+                // …and everything now under B came from A.
+                && new_files.iter().filter(|f| f.starts_with(format!("{b}/").as_bytes())).all(|f| {
+                    let f = f.to_str_lossy();
+                    renames.iter().any(|(from, to)| *to == *f && from.starts_with(&a_prefix))
+                });
+            if whole {
+                best = (a, b);
+            } else {
+                break;
+            }
+        }
+        let prefix = format!("{}/", best.0);
+        for file in renames.keys() {
+            if *file == best.0 || file.starts_with(&prefix) {
+                covered.insert(file.clone());
+            }
+        }
+        moves.push(Move {
+            source: best.0,
+            destination: best.1,
+        });
+    }
+    Ok(Map { moves })
+}
