@@ -42,6 +42,17 @@ impl Head {
     }
 }
 
+/// The first line of a commit's message.
+pub fn subject(commit: &gix::Commit<'_>) -> String {
+    commit
+        .message_raw_sloppy()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_str_lossy()
+        .into_owned()
+}
+
 /// Split `GIT_CONFIG_PARAMETERS` (`'a.b'='v' 'c.d=w'`, shell single-quoted as
 /// git writes it) into `key=value` strings.
 pub fn parse_config_parameters(text: &str) -> Result<Vec<String>> {

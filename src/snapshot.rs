@@ -248,13 +248,7 @@ pub fn capture(repo: &Repo, message: Option<&str>) -> Result<Capture> {
         Some(name) => name.shorten().to_str_lossy().into_owned(),
         None => "(no branch)".to_owned(),
     };
-    let subject = head_commit
-        .message_raw_sloppy()
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_str_lossy()
-        .into_owned();
+    let subject = crate::repo::subject(&head_commit);
     let short = head_id.to_hex_with_len(7).to_string();
     let on = format!("{branch}: {short} {subject}");
     let index_commit = git

@@ -35,13 +35,7 @@ pub fn commits_since(repo: &Repo, start: ObjectId, head: ObjectId) -> Result<Vec
     for info in repo.git.rev_walk([head]).with_hidden([start]).all()? {
         let info = info?;
         let commit = repo.git.find_commit(info.id)?;
-        let subject = commit
-            .message_raw_sloppy()
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .to_str_lossy()
-            .into_owned();
+        let subject = crate::repo::subject(&commit);
         out.push(CommitSummary {
             oid: info.id.to_string(),
             subject,

@@ -10,7 +10,7 @@ use git_rollback::operation::{self, HeadAfter, Request};
 use git_rollback::pathspec::PathSpec;
 use git_rollback::{Error, Result};
 
-use super::{Context, Severity};
+use super::Context;
 use crate::ui::Ui;
 
 /// Restore some files from a checkpoint, in the work tree and the index.
@@ -46,13 +46,8 @@ pub struct Args {
     #[arg(long)]
     pub no_test: bool,
 
-    /// Why (recorded in the operation log and incident reports)
-    #[arg(long)]
-    pub reason: Option<String>,
-
-    /// How severe the incident is
-    #[arg(long, value_enum)]
-    pub severity: Option<Severity>,
+    #[command(flatten)]
+    pub incident: super::Incident,
 }
 
 pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
@@ -74,8 +69,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let mut request = Request::new("files", source.state(&repo)?, HeadAfter::Keep);
     request.only = Some(PathSpec::new(paths.clone()));
     request.checkpoint = Some(source.id.clone());
-    request.reason = args.reason;
-    request.severity = args.severity.map(|s| s.as_str().to_owned());
+    (request.reason, request.severity) = args.incident.into_parts();
     request.details.insert("pathspec".into(), paths.into());
     request.dry_run = args.dry_run;
     request.checks = super::verify_checks(&settings, args.no_test);
@@ -87,5 +81,5 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     }
     let outcome = operation::run(&repo, request)?;
     ui.print(&outcome)?;
-    super::checks_verdict(&outcome)
+    super::checks_verdict(&outcome.checks, outcome.id.as_deref())
 }

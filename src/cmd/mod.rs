@@ -120,6 +120,25 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<()> {
     }
 }
 
+/// Why a rollback happens, recorded in its event for `report` and `stats`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Incident {
+    /// Why (recorded in the operation log, incident reports and stats)
+    #[arg(long)]
+    pub reason: Option<String>,
+
+    /// How severe the incident is
+    #[arg(long, value_enum)]
+    pub severity: Option<Severity>,
+}
+
+impl Incident {
+    /// The reason and severity as the event records them.
+    pub fn into_parts(self) -> (Option<String>, Option<String>) {
+        (self.reason, self.severity.map(|s| s.as_str().to_owned()))
+    }
+}
+
 /// How bad the incident behind a rollback is.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum Severity {
@@ -151,16 +170,20 @@ pub fn verify_checks(
     }
 }
 
-/// Exit 1 (after the report is printed) when a check failed.
-pub fn checks_verdict(outcome: &git_rollback::operation::Outcome) -> Result<()> {
-    match outcome.checks.iter().find(|c| !c.ok) {
+/// Exit 1 (after the report is printed) when a check failed; the hint
+/// names the operation that `undo` reverses.
+pub fn checks_verdict(
+    checks: &[git_rollback::check::CheckResult],
+    operation: Option<&str>,
+) -> Result<()> {
+    match checks.iter().find(|c| !c.ok) {
         Some(failed) => Err(git_rollback::Error::failed(format!(
             "{} command `{}` failed (exit {})",
             failed.name,
             failed.command,
             failed.status.unwrap_or(-1)
         ))
-        .hint(match &outcome.id {
+        .hint(match operation {
             Some(id) => format!("the rollback stays; `git rollback undo {id}` reverses it"),
             None => "the rollback stays".to_owned(),
         })),

@@ -8,7 +8,7 @@ use git_rollback::snapshot::{self, State};
 use git_rollback::{checkpoint, config, sprint, Error, Result};
 use gix::refs::transaction::PreviousValue;
 
-use super::{Context, Severity};
+use super::Context;
 use crate::ui::Ui;
 
 /// Back out sprint N: save all its work, return to its start, retry on a new branch.
@@ -35,13 +35,8 @@ pub struct Args {
     /// The sprint number
     pub sprint: u32,
 
-    /// Why (recorded in the failure report)
-    #[arg(long)]
-    pub reason: Option<String>,
-
-    /// How severe the failure is
-    #[arg(long, value_enum)]
-    pub severity: Option<Severity>,
+    #[command(flatten)]
+    pub incident: super::Incident,
 
     /// Print what would happen and change nothing
     #[arg(short = 'n', long)]
@@ -141,8 +136,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         }),
     );
     request.checkpoint = Some(start.id.clone());
-    request.reason = args.reason;
-    request.severity = args.severity.map(|s| s.as_str().to_owned());
+    (request.reason, request.severity) = args.incident.into_parts();
     request.checks = verify;
     request.dry_run = args.dry_run;
     let details = &mut request.details;
@@ -164,7 +158,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         commits: commits.len(),
         files: files.len(),
     })?;
-    super::checks_verdict(&outcome)
+    super::checks_verdict(&outcome.checks, outcome.id.as_deref())
 }
 
 #[derive(serde::Serialize)]

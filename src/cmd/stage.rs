@@ -13,7 +13,7 @@ use git_rollback::pathspec::PathSpec;
 use git_rollback::snapshot::{self, State};
 use git_rollback::{checkpoint, Error, Result};
 
-use super::{Context, Severity};
+use super::Context;
 use crate::ui::{Report, Ui};
 
 /// How far a stage rollback goes.
@@ -52,13 +52,8 @@ pub struct Args {
     #[arg(short = 'n', long)]
     pub dry_run: bool,
 
-    /// Why (recorded in the operation log and incident reports)
-    #[arg(long)]
-    pub reason: Option<String>,
-
-    /// How severe the incident is
-    #[arg(long, value_enum)]
-    pub severity: Option<Severity>,
+    #[command(flatten)]
+    pub incident: super::Incident,
 
     /// Do not run the verify command afterwards
     #[arg(long)]
@@ -197,34 +192,27 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         })?;
         let dir = backup::dir(&repo, &settings);
         let manifest = backup::find(&dir, id)?;
+        let (reason, severity) = args.incident.into_parts();
         let restored = backup::restore(
             &repo,
             &dir,
             &manifest,
             RestoreOptions {
                 dry_run: args.dry_run,
-                reason: args.reason,
-                severity: args.severity.map(|s| s.as_str().to_owned()),
+                reason,
+                severity,
                 checks,
                 ..Default::default()
             },
             &ui.progress(),
         )?;
         ui.print(&restored)?;
-        return match restored.checks.iter().find(|c| !c.ok) {
-            Some(failed) => Err(Error::failed(format!(
-                "verify command `{}` failed",
-                failed.command
-            ))
-            .hint("the restore stays; `git rollback undo` reverses it")),
-            None => Ok(()),
-        };
+        return super::checks_verdict(&restored.checks, restored.operation.as_deref());
     }
 
     let head = State::of_commit(&repo, repo.head()?.oid()?)?;
     let mut request = Request::new("stage", head, HeadAfter::Keep);
-    request.reason = args.reason;
-    request.severity = args.severity.map(|s| s.as_str().to_owned());
+    (request.reason, request.severity) = args.incident.into_parts();
     request.dry_run = args.dry_run;
     request.checks = checks;
     request.details.insert("stage".into(), name.clone().into());
@@ -302,7 +290,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         outcome: &outcome,
         drift,
     })?;
-    super::checks_verdict(&outcome)
+    super::checks_verdict(&outcome.checks, outcome.id.as_deref())
 }
 
 #[derive(serde::Serialize)]

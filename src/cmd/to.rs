@@ -5,7 +5,7 @@ use git_rollback::operation::{self, HeadAfter, Request};
 use git_rollback::Result;
 use git_rollback::{checkpoint, config};
 
-use super::{Context, Severity};
+use super::Context;
 use crate::ui::Ui;
 
 /// Roll HEAD, the index and the work tree back to a checkpoint.
@@ -26,13 +26,8 @@ pub struct Args {
     /// The checkpoint to roll back to
     pub checkpoint: String,
 
-    /// Why (recorded in the operation log and incident reports)
-    #[arg(long)]
-    pub reason: Option<String>,
-
-    /// How severe the incident is
-    #[arg(long, value_enum)]
-    pub severity: Option<Severity>,
+    #[command(flatten)]
+    pub incident: super::Incident,
 
     /// Print the per-path plan and change nothing
     #[arg(short = 'n', long)]
@@ -59,11 +54,10 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     };
     let mut request = Request::new("to", checkpoint.state(&repo)?, head_after);
     request.checkpoint = Some(checkpoint.id.clone());
-    request.reason = args.reason;
-    request.severity = args.severity.map(|s| s.as_str().to_owned());
+    (request.reason, request.severity) = args.incident.into_parts();
     request.checks = super::verify_checks(&settings, args.no_verify);
     request.dry_run = args.dry_run;
     let outcome = operation::run(&repo, request)?;
     ui.print(&outcome)?;
-    super::checks_verdict(&outcome)
+    super::checks_verdict(&outcome.checks, outcome.id.as_deref())
 }

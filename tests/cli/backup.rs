@@ -10,6 +10,16 @@ fn backup_dir(repo: &TestRepo) -> PathBuf {
     repo.path.join(".git/rollback/backups")
 }
 
+/// The ids `backup list` shows, newest first.
+fn backup_ids(repo: &TestRepo) -> Vec<String> {
+    let list = repo.rollback(&["backup", "list", "--json"]).ok().json();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 fn create(repo: &TestRepo, args: &[&str]) -> String {
     let mut all = vec!["backup", "create", "--json"];
     all.extend_from_slice(args);
@@ -441,10 +451,7 @@ fn not_enough_space_is_reported_before_writing() {
 fn prune_keeps_the_newest_and_those_tied_to_checkpoints() {
     let repo = TestRepo::fixture("basic");
     repo.rollback(&["checkpoint", "tied", "--backup"]).ok();
-    let tied = repo.rollback(&["backup", "list", "--json"]).ok().json()[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let tied = backup_ids(&repo)[0].clone();
     let second = create(&repo, &[]);
     let newest = create(&repo, &[]);
     let dry = repo
@@ -453,36 +460,10 @@ fn prune_keeps_the_newest_and_those_tied_to_checkpoints() {
         .json();
     assert_eq!(dry["deleted"][0]["id"], second.as_str());
     assert_eq!(dry["kept_for_checkpoints"][0]["id"], tied.as_str());
-    assert_eq!(
-        repo.rollback(&["backup", "list", "--json"])
-            .ok()
-            .json()
-            .as_array()
-            .unwrap()
-            .len(),
-        3
-    );
+    assert_eq!(backup_ids(&repo).len(), 3, "a dry run deletes nothing");
     repo.rollback(&["backup", "prune", "--keep", "1"]).ok();
-    let ids: Vec<String> = repo
-        .rollback(&["backup", "list", "--json"])
-        .ok()
-        .json()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["id"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(ids, [newest.clone(), tied.clone()]);
+    assert_eq!(backup_ids(&repo), [newest.clone(), tied.clone()]);
     repo.rollback(&["backup", "prune", "--keep", "1", "--force"])
         .ok();
-    let ids: Vec<String> = repo
-        .rollback(&["backup", "list", "--json"])
-        .ok()
-        .json()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["id"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(ids, [newest]);
+    assert_eq!(backup_ids(&repo), [newest]);
 }

@@ -5,7 +5,7 @@ use git_rollback::lock::Lock;
 use git_rollback::pathspec::PathSpec;
 use git_rollback::{config, Result};
 
-use crate::cmd::{Context, Severity};
+use crate::cmd::Context;
 use crate::ui::{Report, Ui};
 
 /// Restore a backup, all of it or some paths, in place or into a directory.
@@ -31,13 +31,8 @@ pub struct Args {
     #[arg(short = 'n', long)]
     pub dry_run: bool,
 
-    /// Why (recorded in the operation log)
-    #[arg(long)]
-    pub reason: Option<String>,
-
-    /// How severe the incident is
-    #[arg(long, value_enum)]
-    pub severity: Option<Severity>,
+    #[command(flatten)]
+    pub incident: crate::cmd::Incident,
 
     /// Do not run the verify command afterwards
     #[arg(long)]
@@ -89,6 +84,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     } else {
         Vec::new()
     };
+    let (reason, severity) = args.incident.into_parts();
     let restored = backup::restore(
         &repo,
         &dir,
@@ -97,19 +93,12 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
             only: (!args.paths.is_empty()).then(|| PathSpec::new(args.paths)),
             into,
             dry_run: args.dry_run,
-            reason: args.reason,
-            severity: args.severity.map(|s| s.as_str().to_owned()),
+            reason,
+            severity,
             checks,
         },
         &ui.progress(),
     )?;
     ui.print(&restored)?;
-    match restored.checks.iter().find(|c| !c.ok) {
-        Some(failed) => Err(git_rollback::Error::failed(format!(
-            "{} command `{}` failed",
-            failed.name, failed.command
-        ))
-        .hint("the restore stays; `git rollback undo` reverses it")),
-        None => Ok(()),
-    }
+    crate::cmd::checks_verdict(&restored.checks, restored.operation.as_deref())
 }
