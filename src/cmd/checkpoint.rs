@@ -86,6 +86,12 @@ impl Report for Created {
 pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
     let _lock = Lock::acquire(&repo, "checkpoint")?;
+    // Read the settings first: a broken .rollback.toml must stop us before the tag is made.
+    let settings = if args.backup {
+        Some(git_rollback::config::load(&repo)?)
+    } else {
+        None
+    };
     let mut details = serde_json::Map::new();
     if let Some(sprint) = args.sprint {
         details.insert("sprint".into(), sprint.into());
@@ -102,8 +108,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
             details,
         },
     )?;
-    let backup = if args.backup {
-        let settings = git_rollback::config::load(&repo)?;
+    let backup = if let Some(settings) = &settings {
         let options = git_rollback::backup::CreateOptions {
             message: Some(format!("checkpoint {}", created.checkpoint.id)),
             include_ignored: settings.backup_include_ignored,

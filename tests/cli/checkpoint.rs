@@ -103,6 +103,22 @@ fn checkpoint_of_dirty_tree_is_a_stash_snapshot_git_can_read() {
     assert_eq!(before.files, after.files);
     assert_eq!(before.index, after.index);
     repo.fsck();
+
+    // git stash apply understands the snapshot: from a clean tree it brings the state back.
+    repo.git(&["reset", "-q", "--hard"]);
+    repo.git(&["clean", "-q", "-f", "-d"]);
+    repo.git(&["stash", "apply", "-q", "--index", "checkpoint/wip^{commit}"]);
+    assert_eq!(repo.status(), status);
+    assert_eq!(repo.files(), before.files);
+}
+
+#[test]
+fn quiet_prints_nothing_but_still_works() {
+    let repo = TestRepo::fixture("basic");
+    let run = repo.rollback(&["-q", "checkpoint", "silent"]).ok();
+    assert_eq!(run.stdout(), "");
+    assert_eq!(run.stderr(), "");
+    assert_eq!(repo.git(&["cat-file", "-t", "checkpoint/silent"]), "tag\n");
 }
 
 #[test]
