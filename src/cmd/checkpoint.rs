@@ -114,9 +114,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
             include_ignored: settings.backup_include_ignored,
             checkpoint: Some(created.checkpoint.id.clone()),
         };
-        Some(super::backup::create::create(
-            &repo, &settings, options, ui,
-        )?)
+        Some(super::backup::create::create(&repo, settings, options, ui)?)
     } else {
         None
     };
