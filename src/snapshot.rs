@@ -454,19 +454,57 @@ pub fn plan(repo: &Repo, current: &State, target: &State) -> Result<Plan> {
 pub fn ignored_in_the_way(repo: &Repo, current: &State, plan: &Plan) -> Result<Vec<BString>> {
     let current_untracked = tree_blobs(repo, current.untracked_tree)?;
     let index = repo.git.index_or_empty()?;
+    let known = |path: &BStr| {
+        current_untracked.contains_key(path) || index.entry_index_by_path(path).is_ok()
+    };
+    let workdir = repo.workdir();
+    let mut checked_dirs = std::collections::HashSet::new();
     let mut out = Vec::new();
     for (path, change) in &plan.worktree {
-        if !matches!(change, Change::Write(_))
-            || current_untracked.contains_key(path)
-            || index.entry_index_by_path(path.as_bstr()).is_ok()
-        {
+        if !matches!(change, Change::Write(_)) {
             continue;
         }
-        let on_disk = repo.workdir().join(gix::path::from_bstr(path.as_bstr())?);
-        if std::fs::symlink_metadata(&on_disk).is_ok() {
-            out.push(path.clone());
+        // A file where one of the path's directories must be created.
+        for end in path
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'/')
+            .map(|(i, _)| i)
+        {
+            let parent = path[..end].as_bstr();
+            if !checked_dirs.insert(parent.to_owned()) {
+                continue;
+            }
+            let meta = std::fs::symlink_metadata(workdir.join(gix::path::from_bstr(parent)?));
+            if meta.is_ok_and(|m| !m.is_dir()) && !known(parent) {
+                out.push(parent.to_owned());
+            }
+        }
+        if known(path.as_bstr()) {
+            continue;
+        }
+        let on_disk = workdir.join(gix::path::from_bstr(path.as_bstr())?);
+        match std::fs::symlink_metadata(&on_disk) {
+            // A directory in the way: what in it is neither tracked nor untracked would go with it.
+            Ok(meta) if meta.is_dir() => {
+                for entry in walkdir::WalkDir::new(&on_disk).min_depth(1) {
+                    let entry = entry?;
+                    if entry.file_type().is_dir() {
+                        continue;
+                    }
+                    let relative = entry.path().strip_prefix(workdir).unwrap_or(entry.path());
+                    let relative = BString::from(relative.to_string_lossy().replace('\\', "/"));
+                    if !known(relative.as_bstr()) {
+                        out.push(relative);
+                    }
+                }
+            }
+            Ok(_) => out.push(path.clone()),
+            Err(_) => {}
         }
     }
+    out.sort();
+    out.dedup();
     Ok(out)
 }
 

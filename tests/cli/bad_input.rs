@@ -180,3 +180,42 @@ fn usage_errors_exit_2() {
     );
     assert_eq!(repo.rollback(&["no-such-command"]).code(), 2);
 }
+
+#[test]
+fn a_directory_becoming_a_file_works_unless_it_holds_ignored_files() {
+    let repo = TestRepo::fixture("basic");
+    repo.git(&["rm", "-q", "-r", "docs"]);
+    repo.write("docs", "docs is a file at the checkpoint\n");
+    repo.git(&["add", "docs"]);
+    repo.git(&["commit", "-q", "-m", "docs becomes a file"]);
+    repo.rollback(&["checkpoint", "file"]).ok();
+    repo.git(&["rm", "-q", "docs"]);
+    repo.write("docs/guide.md", "guide\n");
+    repo.git(&["add", "docs"]);
+    repo.git(&["commit", "-q", "-m", "docs is a directory again"]);
+
+    // Only tracked files in the directory: the rollback replaces it with the file.
+    repo.rollback(&["to", "file"]).ok();
+    assert_eq!(repo.read("docs"), "docs is a file at the checkpoint\n");
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(repo.read("docs/guide.md"), "guide\n");
+
+    // An ignored file inside would be lost with the directory: refused.
+    repo.write("docs/build.log", "ignored, precious\n");
+    let before = repo.observe();
+    repo.rollback(&["to", "file"])
+        .fails(3, "ignored files would be overwritten: docs/build.log");
+    assert_eq!(repo.observe(), before);
+
+    // An ignored file where a directory must go: refused as well.
+    std::fs::remove_file(repo.path.join("docs/build.log")).unwrap();
+    repo.rollback(&["checkpoint", "dir"]).ok();
+    repo.git(&["rm", "-q", "-r", "docs"]);
+    repo.git(&["commit", "-q", "-m", "no docs"]);
+    repo.write(".gitignore", "target/\n*.log\n.env\ndocs\n");
+    repo.write("docs", "an ignored file named docs\n");
+    let before = repo.observe();
+    repo.rollback(&["to", "dir"])
+        .fails(3, "ignored files would be overwritten: docs");
+    assert_eq!(repo.observe(), before);
+}
