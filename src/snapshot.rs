@@ -604,17 +604,20 @@ pub fn apply(repo: &Repo, plan: &Plan) -> Result<()> {
         );
     }
     index.sort_entries();
-    // Refresh (or invalidate) the stat data of every path written to the work tree.
-    let (entries, backing) = index.entries_mut_and_pathbacking();
-    for entry in entries.iter_mut() {
-        let path = entry.path_in(backing);
-        if let Some((fresh, _)) = stats.get(path) {
-            entry.stat = if fresh.id == entry.id && fresh.mode == entry.mode {
-                fresh.stat
-            } else {
-                gix::index::entry::Stat::default()
-            };
-        }
+    // Refresh the stat data of every path written to the work tree; where the
+    // file does not match its entry (an unstaged change), make git look again.
+    for (path, (fresh, _)) in &stats {
+        let Some(position) =
+            index.entry_index_by_path_and_stage(path, gix::index::entry::Stage::Unconflicted)
+        else {
+            continue;
+        };
+        let entry = &mut index.entries_mut()[position];
+        entry.stat = if fresh.id == entry.id && fresh.mode == entry.mode {
+            fresh.stat
+        } else {
+            gix::index::entry::Stat::default()
+        };
     }
     // Keep the cache tree valid (git and our next capture reuse it): only
     // the directories of changed entries are hashed again.

@@ -251,5 +251,23 @@ fn rollback_writes_only_what_differs() {
     assert_eq!(json["deleted"], 0);
     assert_eq!(inode(&untouched), before, "an unchanged file was rewritten");
     // The index's stat data was refreshed: git sees a clean tree without re-reading.
+    let index_mtime = std::fs::metadata(repo.path.join(".git/index"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let file_mtime = std::fs::metadata(repo.path.join("src/b.rs"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert!(
+        index_mtime >= file_mtime,
+        "the index was written after the file"
+    );
+    let entry = repo.git(&["ls-files", "--debug", "src/b.rs"]);
+    let ino = std::os::unix::fs::MetadataExt::ino(&repo.path.join("src/b.rs").metadata().unwrap());
+    assert!(
+        entry.contains(&format!("ino: {ino}")),
+        "the entry's stat is the rewritten file's:\n{entry}"
+    );
     assert_eq!(repo.git(&["diff-files", "--name-only"]), "");
 }
