@@ -638,24 +638,19 @@ pub fn apply(repo: &Repo, plan: &Plan) -> Result<()> {
 }
 
 /// Write the index like `gix::index::File::write` does, but serialize it to
-/// memory first and hash it in one pass: hashing the many small writes of
-/// the entries one by one costs more than the rest of the write.
+/// memory first and hash it in one pass, rather than hashing the many small
+/// writes of the entries one by one.
 fn write_index(index: &gix::index::File) -> Result<()> {
     use std::io::Write;
     let mut bytes = Vec::with_capacity(index.entries().len() * 96 + 4096);
-    index.write_to(
-        &mut bytes,
-        gix::index::write::Options {
-            skip_hash: true,
-            ..Default::default()
-        },
-    )?;
-    let hash_len = index.object_hash().len_in_bytes();
-    let body = bytes.len() - hash_len;
+    // `State::write_to` is generic over the writer (`File::write_to` goes through
+    // `dyn Write`, a dynamic call per field of every entry).
+    let state: &gix::index::State = index;
+    state.write_to(&mut bytes, gix::index::write::Options::default())?;
     let mut hasher = gix::hash::hasher(index.object_hash());
-    hasher.update(&bytes[..body]);
+    hasher.update(&bytes);
     let digest = hasher.try_finalize()?;
-    bytes[body..].copy_from_slice(digest.as_slice());
+    bytes.extend_from_slice(digest.as_slice());
     let mut lock = gix::lock::File::acquire_to_update_resource(
         index.path(),
         gix::lock::acquire::Fail::Immediately,
