@@ -7,7 +7,7 @@ use git_rollback::Result;
 use super::{short, Context};
 use crate::ui::{Report, Ui};
 
-/// Save the current state as a checkpoint.
+/// Save the current state as a checkpoint
 ///
 /// Creates the annotated tag refs/tags/checkpoint/NAME. With a clean work tree
 /// it points at HEAD; otherwise at a snapshot in git's stash format holding the

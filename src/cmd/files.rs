@@ -13,7 +13,7 @@ use git_rollback::{Error, Result};
 use super::Context;
 use crate::ui::Ui;
 
-/// Restore some files from a checkpoint, in the work tree and the index.
+/// Restore some files from a checkpoint, in the work tree and the index
 ///
 /// Each PATH (a file, a directory or a quoted glob, relative to the current
 /// directory) becomes what it was at the checkpoint; a path the checkpoint

@@ -11,7 +11,7 @@ use gix::refs::transaction::PreviousValue;
 use super::Context;
 use crate::ui::Ui;
 
-/// Back out sprint N: save all its work, return to its start, retry on a new branch.
+/// Back out sprint N: save all its work, return to its start, retry on a new branch
 ///
 /// The sprint's start is the checkpoint sprint-N (`git rollback checkpoint
 /// --sprint N`). In order:
@@ -182,7 +182,7 @@ impl crate::ui::Report for SprintOutcome<'_> {
             "Saved"
         };
         format!(
-            "{}{verb} the sprint's work ({} commits, {} files changed, uncommitted and untracked files included) on {}\n{} {}\n",
+            "{}{verb} the sprint's work ({} commit(s), {} file(s) changed, uncommitted and untracked files included) on {}\n{} {}\n",
             crate::ui::Report::human(self.outcome),
             self.commits,
             self.files,

@@ -27,7 +27,7 @@ pub enum Level {
     Full,
 }
 
-/// Roll back one stage from .rollback.toml, or list the stages.
+/// Roll back one stage from .rollback.toml, or list the stages
 ///
 /// A stage ([[stage]] in .rollback.toml) is a phase, story or feature:
 ///   --level toggle  writes its toggles into env_file (keys replaced in place,

@@ -8,7 +8,7 @@ use git_rollback::{checkpoint, config};
 use super::Context;
 use crate::ui::Ui;
 
-/// Roll HEAD, the index and the work tree back to a checkpoint.
+/// Roll HEAD, the index and the work tree back to a checkpoint
 ///
 /// First saves everything it will replace (staged, unstaged and untracked
 /// files) as a safety snapshot; then the current branch moves to the
