@@ -126,6 +126,9 @@ fn markdown(event: &Event, events: &[Event]) -> String {
 
     if let Some(commits) = event.details.get("commits").and_then(|v| v.as_array()) {
         let _ = writeln!(md, "\n## Commits backed out ({})\n", commits.len());
+        if commits.is_empty() {
+            let _ = writeln!(md, "None: only uncommitted work.");
+        }
         for commit in commits {
             let _ = writeln!(
                 md,
