@@ -107,13 +107,26 @@ impl Repo {
             Ok(text) => parse_config_parameters(&text)?,
             Err(_) => Vec::new(),
         };
-        let mut trust = gix::sec::trust::Mapping::<gix::open::Options>::default();
-        trust.full = trust.full.cli_overrides(overrides.clone());
-        trust.reduced = trust.reduced.cli_overrides(overrides);
+        // Like git (whose `verify_index_checksum` is off outside fsck), read the
+        // index without re-hashing it: gix reads `index.skipHash` for that. Our
+        // own index writes always store the real checksum.
+        let trust = || {
+            let read_only_overrides = ["index.skipHash=true"];
+            let mut trust = gix::sec::trust::Mapping::<gix::open::Options>::default();
+            trust.full = trust
+                .full
+                .cli_overrides(overrides.clone())
+                .config_overrides(read_only_overrides);
+            trust.reduced = trust
+                .reduced
+                .cli_overrides(overrides.clone())
+                .config_overrides(read_only_overrides);
+            trust
+        };
         let repo = gix::ThreadSafeRepository::discover_with_environment_overrides_opts(
             dir,
             Default::default(),
-            trust,
+            trust(),
         )
         .map_err(|err| {
             Error::usage(format!(
@@ -133,6 +146,24 @@ impl Repo {
             })?
             .to_owned();
         let workdir = std::fs::canonicalize(&workdir).unwrap_or(workdir);
+        // Like git, work from the top of the work tree: gix then stats
+        // `./a/b` instead of walking the whole absolute path for each of the
+        // repository's files. Not when GIT_DIR/GIT_WORK_TREE may be relative
+        // to where we were started.
+        let repo = if std::env::var_os("GIT_DIR").is_none()
+            && std::env::var_os("GIT_WORK_TREE").is_none()
+            && std::env::set_current_dir(&workdir).is_ok()
+        {
+            gix::ThreadSafeRepository::discover_with_environment_overrides_opts(
+                ".",
+                Default::default(),
+                trust(),
+            )
+            .map(|r| r.to_thread_local())
+            .unwrap_or(repo)
+        } else {
+            repo
+        };
         Ok(Repo { git: repo, workdir })
     }
 

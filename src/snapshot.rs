@@ -544,7 +544,8 @@ pub fn apply(repo: &Repo, plan: &Plan) -> Result<()> {
         options.overwrite_existing = true;
         let outcome = gix::worktree::state::checkout(
             &mut written,
-            workdir,
+            // gix's own (relative when we work from the top) path: shorter lookups.
+            git.workdir().unwrap_or(workdir),
             git.objects.clone().into_arc()?,
             &gix::progress::Discard,
             &gix::progress::Discard,
