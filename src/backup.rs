@@ -73,7 +73,9 @@ pub fn sources(repo: &Repo, include_ignored: bool) -> Result<Vec<Source>> {
         None,
         gix::worktree::stack::state::ignore::Source::WorktreeThenIdMappingIfNotSkipped,
     )?;
-    let root = repo.workdir();
+    // gix's work tree path: relative (`.`) when we work from the top, so each
+    // stat and open resolves a short path.
+    let root = repo.git.workdir().unwrap_or(repo.workdir());
     let mut out = Vec::new();
     let mut walk = walkdir::WalkDir::new(root)
         .min_depth(1)
@@ -210,7 +212,7 @@ pub fn create(
         .tempfile_in(dir)?;
     progress.start("backup", sources.len() as u64, bytes);
     let written = archive::write(
-        repo.workdir(),
+        repo.git.workdir().unwrap_or(repo.workdir()),
         &sources,
         temp.as_file().try_clone()?,
         progress,
