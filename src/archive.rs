@@ -72,7 +72,6 @@ pub struct Manifest {
     pub files: usize,
     pub bytes: u64,
     pub archive: ArchiveInfo,
-    pub entries: Vec<Entry>,
 }
 
 /// Progress of a long operation, shown by the CLI on a terminal.
@@ -109,42 +108,191 @@ pub fn paths(dir: &Path, id: &str) -> (PathBuf, PathBuf) {
 }
 
 // ---------------------------------------------------------------- manifest
+//
+// The manifest is JSON Lines, so neither writing nor reading it holds the
+// list of entries in memory:
+//   {"header": {...}}          what was known before the archive was written
+//   {"path": ..., ...}         one line per entry, in archive order
+//   {"footer": {...}}          counts and the archive's size, sha256 and member offsets
+//   sha256 <hex>               the checksum of every line above
 
-/// The manifest as written: JSON, then a line `sha256 <hex>` over the JSON bytes.
-pub fn write_manifest(path: &Path, manifest: &Manifest) -> Result<()> {
-    let mut text = serde_json::to_string_pretty(manifest)?;
-    text.push('\n');
-    let digest = hex(&Sha256::digest(text.as_bytes()));
-    text.push_str(&format!("sha256 {digest}\n"));
+#[derive(Serialize, Deserialize)]
+struct Header {
+    version: u32,
+    id: String,
+    created: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    checkpoint: Option<String>,
+    include_ignored: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Footer {
+    files: usize,
+    bytes: u64,
+    archive: ArchiveInfo,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HeaderLine {
+    header: Header,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FooterLine {
+    footer: Footer,
+}
+
+/// Entry lines (JSON Lines) for [`write_manifest`].
+pub fn entry_lines<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    for entry in entries {
+        serde_json::to_writer(&mut out, entry)?;
+        out.push(b'\n');
+    }
+    Ok(out)
+}
+
+/// Write a manifest: header, the entry lines read from `entries`, footer,
+/// checksum; to a temporary file renamed into place.
+pub fn write_manifest(path: &Path, manifest: &Manifest, entries: &mut dyn Read) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let mut temp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
-    temp.write_all(text.as_bytes())?;
+    let temp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
+    let mut out = std::io::BufWriter::new(temp);
+    let mut hasher = Sha256::new();
+    let mut put = |out: &mut std::io::BufWriter<tempfile::NamedTempFile>,
+                   bytes: &[u8]|
+     -> std::io::Result<()> {
+        hasher.update(bytes);
+        out.write_all(bytes)
+    };
+    let header = HeaderLine {
+        header: Header {
+            version: manifest.version,
+            id: manifest.id.clone(),
+            created: manifest.created.clone(),
+            message: manifest.message.clone(),
+            checkpoint: manifest.checkpoint.clone(),
+            include_ignored: manifest.include_ignored,
+        },
+    };
+    put(
+        &mut out,
+        (serde_json::to_string(&header)? + "\n").as_bytes(),
+    )?;
+    let mut buf = vec![0; 256 * 1024];
+    loop {
+        let n = entries.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        put(&mut out, &buf[..n])?;
+    }
+    let footer = FooterLine {
+        footer: Footer {
+            files: manifest.files,
+            bytes: manifest.bytes,
+            archive: manifest.archive.clone(),
+        },
+    };
+    put(
+        &mut out,
+        (serde_json::to_string(&footer)? + "\n").as_bytes(),
+    )?;
+    out.write_all(format!("sha256 {}\n", hex(&hasher.finalize())).as_bytes())?;
+    let temp = out.into_inner().map_err(|e| e.into_error())?;
     temp.as_file().sync_all()?;
     temp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
 
-/// Read a manifest and check its own checksum.
+fn corrupt(path: &Path, why: &str) -> Error {
+    Error::refused(format!("manifest '{}' is corrupt: {why}", path.display()))
+}
+
+/// Read a manifest's header and footer and check its own checksum (one
+/// streaming pass; the entries are read with [`entries`]).
 pub fn read_manifest(path: &Path) -> Result<Manifest> {
-    let text = std::fs::read(path).context(format!("reading {}", path.display()))?;
-    let corrupt =
-        |why: &str| Error::refused(format!("manifest '{}' is corrupt: {why}", path.display()));
-    let body_end = text[..text.len().saturating_sub(1)]
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map(|i| i + 1)
-        .ok_or_else(|| corrupt("no checksum line"))?;
-    let (body, trailer) = text.split_at(body_end);
-    let trailer = std::str::from_utf8(trailer).map_err(|_| corrupt("bad checksum line"))?;
-    let expected = trailer
-        .strip_prefix("sha256 ")
+    use std::io::BufRead;
+    let file = File::open(path).context(format!("reading {}", path.display()))?;
+    let mut reader = std::io::BufReader::with_capacity(256 * 1024, file);
+    let mut hasher = Sha256::new();
+    let mut line = Vec::new();
+    let mut first: Option<Vec<u8>> = None;
+    let mut previous: Option<Vec<u8>> = None;
+    let mut trailer: Option<Vec<u8>> = None;
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        if let Some(earlier) = trailer.take() {
+            // What looked like the checksum line was not the last line.
+            hasher.update(&earlier);
+            previous = Some(earlier);
+        }
+        if line.starts_with(b"sha256 ") {
+            trailer = Some(line.clone());
+            continue;
+        }
+        hasher.update(&line);
+        if first.is_none() {
+            first = Some(line.clone());
+        }
+        previous = Some(line.clone());
+    }
+    let trailer = trailer.ok_or_else(|| corrupt(path, "no checksum line"))?;
+    let expected = std::str::from_utf8(&trailer)
+        .ok()
+        .and_then(|t| t.strip_prefix("sha256 "))
         .and_then(|t| t.strip_suffix('\n'))
         .filter(|hex| hex.len() == 64)
-        .ok_or_else(|| corrupt("bad checksum line"))?;
-    if hex(&Sha256::digest(body)) != expected {
-        return Err(corrupt("its checksum does not match its content"));
+        .ok_or_else(|| corrupt(path, "bad checksum line"))?;
+    if hex(&hasher.finalize()) != expected {
+        return Err(corrupt(path, "its checksum does not match its content"));
     }
-    serde_json::from_slice(body).map_err(|e| corrupt(&e.to_string()))
+    let (Some(first), Some(last)) = (first, previous) else {
+        return Err(corrupt(path, "it is empty"));
+    };
+    let header: HeaderLine =
+        serde_json::from_slice(&first).map_err(|e| corrupt(path, &format!("header: {e}")))?;
+    let footer: FooterLine =
+        serde_json::from_slice(&last).map_err(|e| corrupt(path, &format!("footer: {e}")))?;
+    let (header, footer) = (header.header, footer.footer);
+    Ok(Manifest {
+        version: header.version,
+        id: header.id,
+        created: header.created,
+        message: header.message,
+        checkpoint: header.checkpoint,
+        include_ignored: header.include_ignored,
+        files: footer.files,
+        bytes: footer.bytes,
+        archive: footer.archive,
+    })
+}
+
+/// The entries of a manifest, in archive order, read one line at a time.
+pub fn entries(path: &Path) -> Result<impl Iterator<Item = Result<Entry>>> {
+    use std::io::BufRead;
+    let file = File::open(path).context(format!("reading {}", path.display()))?;
+    let path = path.to_owned();
+    let mut lines = std::io::BufReader::with_capacity(256 * 1024, file).split(b'\n');
+    lines.next(); // the header
+    Ok(lines
+        .map_while(|line| match line {
+            Ok(line) if line.starts_with(b"{\"footer\"") || line.starts_with(b"sha256 ") => None,
+            other => Some(other),
+        })
+        .map(move |line| {
+            let line = line?;
+            serde_json::from_slice::<Entry>(&line)
+                .map_err(|e| corrupt(&path, &format!("entry: {e}")))
+        }))
 }
 
 // ---------------------------------------------------------------- writing
@@ -233,14 +381,19 @@ impl<R: Read> Read for Hashing<R> {
 
 /// What [`write`] produced.
 pub struct Written {
-    pub entries: Vec<Entry>,
+    /// The manifest's entry lines, in archive order (a temporary file, rewound).
+    pub entries: File,
+    pub files: usize,
     pub archive: ArchiveInfo,
 }
+
+/// Hands each source to the archive writer, in the order they are to be archived.
+pub type Feed<'a> = dyn FnMut(&mut dyn FnMut(&Source) -> Result<()>) -> Result<()> + 'a;
 
 /// Write the `sources` under `root` as a tar.gz to `out` (a temporary file).
 pub fn write(
     root: &Path,
-    sources: &[Source],
+    feed: &mut Feed<'_>,
     out: File,
     progress: &dyn Progress,
 ) -> Result<Written> {
@@ -294,18 +447,24 @@ pub fn write(
             next: 0,
             tx: chunk_tx,
         };
-        let entries = {
+        let mut lines = std::io::BufWriter::with_capacity(256 * 1024, tempfile::tempfile()?);
+        let mut files = 0;
+        {
             let mut builder = tar::Builder::new(&mut chunks);
             builder.mode(tar::HeaderMode::Complete);
             builder.follow_symlinks(false);
-            let mut entries = Vec::with_capacity(sources.len());
-            for source in sources {
-                entries.push(append(&mut builder, root, source)?);
+            feed(&mut |source: &Source| {
+                let entry = append(&mut builder, root, source)?;
+                serde_json::to_writer(&mut lines, &entry)?;
+                lines.write_all(b"\n")?;
+                files += usize::from(entry.kind != Kind::Dir);
                 progress.advance(source.size);
-            }
+                Ok(())
+            })?;
             builder.finish()?;
-            entries
-        };
+        }
+        let mut entries = lines.into_inner().map_err(|e| e.into_error())?;
+        std::io::Seek::rewind(&mut entries)?;
         if !chunks.buf.is_empty() {
             chunks.send()?;
         }
@@ -315,6 +474,7 @@ pub fn write(
             .map_err(|_| Error::failed("the archive writer panicked"))??;
         Ok(Written {
             entries,
+            files,
             archive: ArchiveInfo {
                 file: String::new(),
                 size,
@@ -443,10 +603,12 @@ impl Sink for CheckOnly {}
 /// own errors pass through.
 pub fn read(
     path: &Path,
+    manifest_path: &Path,
     manifest: &Manifest,
     progress: &dyn Progress,
     sink: &mut dyn Sink,
 ) -> Result<()> {
+    let mut expected = entries(manifest_path)?;
     let file = File::open(path).context(format!("opening {}", path.display()))?;
     let file_size = file.metadata()?.len();
     let members = if manifest.archive.members.is_empty() {
@@ -530,7 +692,6 @@ pub fn read(
             position: 0,
         };
         let mut archive = tar::Archive::new(stream);
-        let mut expected = manifest.entries.iter();
         let mut last = String::from("(start of archive)");
         let mut buf = vec![0; 256 * 1024];
         let entries = archive
@@ -547,6 +708,7 @@ pub fn read(
             let Some(entry) = expected.next() else {
                 return Err(damaged(format!("entry '{path}' is not in the manifest")));
             };
+            let entry = &entry?;
             if entry.path != path {
                 return Err(damaged(format!(
                     "entry '{path}' found where the manifest has '{}'",
@@ -621,7 +783,7 @@ pub fn read(
         if let Some(missing) = expected.next() {
             return Err(damaged(format!(
                 "entry '{}' is missing from the archive",
-                missing.path
+                missing?.path
             )));
         }
         // Drain what is left (tar's end blocks) so the reader finishes.

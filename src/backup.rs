@@ -55,7 +55,6 @@ pub fn list(dir: &Path) -> Result<Vec<Manifest>> {
                     sha256: String::new(),
                     members: Vec::new(),
                 },
-                entries: Vec::new(),
             }),
         }
     }
@@ -63,10 +62,15 @@ pub fn list(dir: &Path) -> Result<Vec<Manifest>> {
     Ok(out)
 }
 
-/// The work tree's files: tracked and untracked, ignored ones only when asked;
-/// never `.git`, nested repositories or special files. Empty directories are
-/// included. Sorted by path, the order of the archive.
-pub fn sources(repo: &Repo, include_ignored: bool) -> Result<Vec<Source>> {
+/// Hand `each` the work tree's files: tracked and untracked, ignored ones only
+/// when asked; never `.git`, nested repositories or special files. Empty
+/// directories are included. In the walk's order (names sorted within each
+/// directory), which is the order of the archive; nothing is collected.
+pub fn walk_sources(
+    repo: &Repo,
+    include_ignored: bool,
+    each: &mut dyn FnMut(&Source) -> Result<()>,
+) -> Result<()> {
     let index = repo.git.index_or_empty()?;
     let mut excludes = repo.git.excludes(
         &index,
@@ -76,7 +80,6 @@ pub fn sources(repo: &Repo, include_ignored: bool) -> Result<Vec<Source>> {
     // gix's work tree path: relative (`.`) when we work from the top, so each
     // stat and open resolves a short path.
     let root = repo.git.workdir().unwrap_or(repo.workdir());
-    let mut out = Vec::new();
     let mut walk = walkdir::WalkDir::new(root)
         .min_depth(1)
         .sort_by_file_name()
@@ -107,13 +110,13 @@ pub fn sources(repo: &Repo, include_ignored: bool) -> Result<Vec<Source>> {
                 continue;
             }
             if std::fs::read_dir(item.path())?.next().is_none() {
-                out.push(Source {
+                each(&Source {
                     path: rel,
                     kind: Kind::Dir,
                     size: 0,
                     executable: false,
                     mtime: mtime(&item.metadata()?),
-                });
+                })?;
             }
             continue;
         }
@@ -135,16 +138,15 @@ pub fn sources(repo: &Repo, include_ignored: bool) -> Result<Vec<Source>> {
         }
         use std::os::unix::fs::PermissionsExt;
         let meta = item.metadata()?;
-        out.push(Source {
+        each(&Source {
             path: rel,
             kind,
             size: if kind == Kind::File { meta.len() } else { 0 },
             executable: meta.permissions().mode() & 0o111 != 0,
             mtime: mtime(&meta),
-        });
+        })?;
     }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
+    Ok(())
 }
 
 fn mtime(meta: &std::fs::Metadata) -> u64 {
@@ -194,10 +196,15 @@ pub fn create(
     progress: &dyn Progress,
 ) -> Result<Manifest> {
     std::fs::create_dir_all(dir).context(format!("creating '{}'", dir.display()))?;
-    let sources = sources(repo, options.include_ignored)?;
-    let bytes: u64 = sources.iter().map(|s| s.size).sum();
+    // A first walk sizes the backup (nothing is kept), so space is checked before writing.
+    let (mut count, mut bytes) = (0u64, 0u64);
+    walk_sources(repo, options.include_ignored, &mut |source| {
+        count += 1;
+        bytes += source.size;
+        Ok(())
+    })?;
     // An archive of data that does not compress is about its size plus headers.
-    ensure_space(dir, bytes + bytes / 50 + (sources.len() as u64 + 2) * 1024)?;
+    ensure_space(dir, bytes + bytes / 50 + (count + 2) * 1024)?;
     let base = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S").to_string();
     let mut id = base.clone();
     let mut n = 1;
@@ -210,38 +217,34 @@ pub fn create(
         .prefix(".tmp-")
         .suffix(".tar.gz")
         .tempfile_in(dir)?;
-    progress.start("backup", sources.len() as u64, bytes);
-    let written = archive::write(
+    progress.start("backup", count, bytes);
+    let include_ignored = options.include_ignored;
+    let mut written = archive::write(
         repo.git.workdir().unwrap_or(repo.workdir()),
-        &sources,
+        &mut |each| walk_sources(repo, include_ignored, each),
         temp.as_file().try_clone()?,
         progress,
     )?;
     progress.finish();
     temp.persist(&archive_path).map_err(|e| e.error)?;
     let manifest = Manifest {
-        version: 1,
+        version: 2,
         id: id.clone(),
         created: jiff::Timestamp::now()
             .strftime("%Y-%m-%dT%H:%M:%S.%6fZ")
             .to_string(),
         message: options.message,
         checkpoint: options.checkpoint,
-        include_ignored: options.include_ignored,
-        files: written
-            .entries
-            .iter()
-            .filter(|e| e.kind != Kind::Dir)
-            .count(),
+        include_ignored,
+        files: written.files,
         bytes,
         archive: archive::ArchiveInfo {
             file: format!("{id}.tar.gz"),
             ..written.archive
         },
-        entries: written.entries,
     };
     // The manifest, written last, is what makes the backup complete.
-    archive::write_manifest(&manifest_path, &manifest)?;
+    archive::write_manifest(&manifest_path, &manifest, &mut written.entries)?;
     Ok(manifest)
 }
 
@@ -273,9 +276,11 @@ pub fn find(dir: &Path, id: &str) -> Result<Manifest> {
 
 /// Recompute the archive's hash and every entry's hash.
 pub fn verify(dir: &Path, manifest: &Manifest, progress: &dyn Progress) -> Result<()> {
+    let (archive, manifest_path) = paths(dir, &manifest.id);
     progress.start("verify", manifest.files as u64, manifest.bytes);
     let result = archive::read(
-        &paths(dir, &manifest.id).0,
+        &archive,
+        &manifest_path,
         manifest,
         progress,
         &mut archive::CheckOnly,
@@ -284,35 +289,49 @@ pub fn verify(dir: &Path, manifest: &Manifest, progress: &dyn Progress) -> Resul
     result
 }
 
-/// The manifest entries a restore writes: all, or those `only` names.
-pub fn select<'a>(manifest: &'a Manifest, only: Option<&PathSpec>) -> Result<Vec<&'a Entry>> {
-    let selected: Vec<&Entry> = manifest
-        .entries
-        .iter()
-        .filter(|e| only.is_none_or(|spec| spec.matches(e.path.as_bytes().as_bstr())))
-        .collect();
-    if only.is_some() && selected.is_empty() {
-        return Err(
-            Error::usage(format!("no path of backup '{}' matches", manifest.id))
-                .hint("git rollback backup list --json shows its files"),
-        );
-    }
-    Ok(selected)
+/// How many entries a restore writes, and the first of their paths (for the
+/// report and the event; the entries themselves are streamed from the manifest).
+pub struct Selection {
+    pub count: usize,
+    pub bytes: u64,
+    pub sample: Vec<String>,
 }
 
-/// Every check that can be made before writing: entry paths stay inside the
-/// target, no entry passes through a symlink (in the archive or on disk), and
-/// nothing that is a directory on disk would be replaced by a file.
-pub fn check_restore(manifest: &Manifest, selected: &[&Entry], target: &Path) -> Result<()> {
-    let links: std::collections::HashSet<&str> = manifest
-        .entries
-        .iter()
-        .filter(|e| e.kind == Kind::Symlink)
-        .map(|e| e.path.as_str())
-        .collect();
+/// Paths listed in an event or a report at most.
+const SAMPLE: usize = 1000;
+
+/// Every check that can be made before writing, in two streaming passes over
+/// the manifest: entry paths stay inside the target, no entry passes through
+/// a symlink (in the archive or on disk), nothing that is a directory on disk
+/// would be replaced by a file, and `only` matches something.
+pub fn check_restore(
+    dir: &Path,
+    manifest: &Manifest,
+    only: Option<&PathSpec>,
+    target: &Path,
+) -> Result<Selection> {
+    let manifest_path = paths(dir, &manifest.id).1;
+    let selected =
+        |entry: &Entry| only.is_none_or(|spec| spec.matches(entry.path.as_bytes().as_bstr()));
+    let mut links = std::collections::HashSet::new();
+    for entry in archive::entries(&manifest_path)? {
+        let entry = entry?;
+        if entry.kind == Kind::Symlink {
+            links.insert(entry.path);
+        }
+    }
     // Each directory of the target is looked at once: does it exist (as a real directory)?
     let mut directories: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
-    for entry in selected {
+    let mut selection = Selection {
+        count: 0,
+        bytes: 0,
+        sample: Vec::new(),
+    };
+    for entry in archive::entries(&manifest_path)? {
+        let entry = entry?;
+        if !selected(&entry) {
+            continue;
+        }
         archive::check_entry_path(&entry.path)?;
         let mut parent_exists = true;
         for (end, _) in entry.path.match_indices('/') {
@@ -359,8 +378,19 @@ pub fn check_restore(manifest: &Manifest, selected: &[&Entry], target: &Path) ->
                 }
             }
         }
+        selection.count += 1;
+        selection.bytes += entry.size;
+        if selection.sample.len() < SAMPLE {
+            selection.sample.push(entry.path);
+        }
     }
-    Ok(())
+    if only.is_some() && selection.count == 0 {
+        return Err(
+            Error::usage(format!("no path of backup '{}' matches", manifest.id))
+                .hint("git rollback backup restore --dry-run lists its files"),
+        );
+    }
+    Ok(selection)
 }
 
 /// Extracts the selected entries into a staging directory while the archive
@@ -372,7 +402,6 @@ pub struct Staging<'a> {
     last_dir: PathBuf,
     file: Option<std::io::BufWriter<std::fs::File>>,
     link: Option<Vec<u8>>,
-    pub staged: Vec<Entry>,
 }
 
 impl<'a> Staging<'a> {
@@ -383,7 +412,6 @@ impl<'a> Staging<'a> {
             last_dir: PathBuf::new(),
             file: None,
             link: None,
-            staged: Vec::new(),
         }
     }
 
@@ -435,27 +463,38 @@ impl Sink for Staging<'_> {
         if !self.selected(entry) {
             return Ok(());
         }
-        let path = self.root.join(&entry.path);
         if let Some(file) = self.file.take() {
             // Created with the entry's mode (less the umask, as tar does).
             file.into_inner().map_err(|e| e.into_error())?;
         }
         if let Some(target) = self.link.take() {
             use std::os::unix::ffi::OsStrExt;
-            std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(&target), &path)?;
+            std::os::unix::fs::symlink(
+                std::ffi::OsStr::from_bytes(&target),
+                self.root.join(&entry.path),
+            )?;
         }
-        self.staged.push(entry.clone());
         Ok(())
     }
 }
 
-/// Move staged entries into `target`, in archive order. A directory the
-/// target does not have yet moves whole, in one rename; otherwise each entry
-/// moves by itself. Only called once the whole archive verified.
-pub fn place(staging: &Path, staged: &[Entry], target: &Path) -> Result<()> {
+/// Move the staged entries (those `only` names) into `target`, in archive
+/// order, streaming them from the manifest. A directory the target does not
+/// have yet moves whole, in one rename; otherwise each entry moves by itself.
+/// Only called once the whole archive verified.
+pub fn place(
+    manifest_path: &Path,
+    only: Option<&PathSpec>,
+    staging: &Path,
+    target: &Path,
+) -> Result<()> {
     let mut directories: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
     let mut moved: Option<String> = None;
-    for entry in staged {
+    for entry in archive::entries(manifest_path)? {
+        let entry = entry?;
+        if !only.is_none_or(|spec| spec.matches(entry.path.as_bytes().as_bstr())) {
+            continue;
+        }
         if moved.as_deref().is_some_and(|dir| {
             entry.path.starts_with(dir) && entry.path.as_bytes().get(dir.len()) == Some(&b'/')
         }) {
@@ -563,6 +602,9 @@ pub struct Restored {
     pub operation: Option<String>,
     pub target: String,
     pub dry_run: bool,
+    /// How many entries were (or would be) restored.
+    pub files: usize,
+    /// The first 1,000 of their paths.
     pub paths: Vec<String>,
     pub snapshot: Option<String>,
     pub checks: Vec<crate::check::CheckResult>,
@@ -608,15 +650,15 @@ pub fn restore(
         }
         None => repo.workdir().to_owned(),
     };
-    let selected = select(manifest, options.only.as_ref())?;
-    check_restore(manifest, &selected, &target)?;
-    let paths: Vec<String> = selected.iter().map(|e| e.path.clone()).collect();
+    let manifest_path = paths(dir, &manifest.id).1;
+    let selection = check_restore(dir, manifest, options.only.as_ref(), &target)?;
     let mut restored = Restored {
         id: manifest.id.clone(),
         operation: None,
         target: target.display().to_string(),
         dry_run: options.dry_run,
-        paths: paths.clone(),
+        files: selection.count,
+        paths: selection.sample.clone(),
         snapshot: None,
         checks: Vec::new(),
     };
@@ -629,8 +671,14 @@ pub fn restore(
         let index = repo.git.index_or_empty()?;
         let untracked = crate::snapshot::tree_blobs(repo, capture.state.untracked_tree)?;
         let mut ignored = Vec::new();
-        for entry in selected.iter().filter(|e| e.kind != Kind::Dir) {
+        for entry in archive::entries(&manifest_path)? {
+            let entry = entry?;
             let path = entry.path.as_bytes().as_bstr();
+            if entry.kind == Kind::Dir
+                || !options.only.as_ref().is_none_or(|spec| spec.matches(path))
+            {
+                continue;
+            }
             let known = index.entry_index_by_path(path).is_ok() || untracked.contains_key(path);
             if !known {
                 if let Some(existing) = sha256_of_existing(&target.join(&entry.path)) {
@@ -654,13 +702,14 @@ pub fn restore(
     if options.dry_run {
         return Ok(restored);
     }
-    ensure_space(&target, selected.iter().map(|e| e.size).sum())?;
+    ensure_space(&target, selection.bytes)?;
 
     let staging = staging_dir(repo, &target)?;
     let mut sink = Staging::new(staging.path().to_owned(), options.only.as_ref());
     progress.start("restore", manifest.files as u64, manifest.bytes);
     let read = archive::read(
-        &archive::paths(dir, &manifest.id).0,
+        &paths(dir, &manifest.id).0,
+        &manifest_path,
         manifest,
         progress,
         &mut sink,
@@ -682,11 +731,28 @@ pub fn restore(
             event
                 .details
                 .insert("backup".into(), manifest.id.clone().into());
-            Some(operation::record(repo, &request, capture, event, &paths)?)
+            if selection.count > selection.sample.len() {
+                event
+                    .details
+                    .insert("paths_total".into(), selection.count.into());
+            }
+            Some(operation::record(
+                repo,
+                &request,
+                capture,
+                event,
+                &selection.sample,
+            )?)
         }
         None => None,
     };
-    place(staging.path(), &sink.staged, &target).map_err(|err| match &event {
+    place(
+        &manifest_path,
+        options.only.as_ref(),
+        staging.path(),
+        &target,
+    )
+    .map_err(|err| match &event {
         Some(event) => err.hint(format!(
             "the state before the restore is saved; `git rollback undo {}` restores it",
             event.id
@@ -695,7 +761,8 @@ pub fn restore(
     })?;
     if let (Some(event), Some(capture)) = (&event, &capture) {
         let duration = start.elapsed().as_millis() as u64;
-        restored.checks = operation::finish(repo, &options.checks, event, &paths, duration)?;
+        restored.checks =
+            operation::finish(repo, &options.checks, event, &selection.sample, duration)?;
         restored.operation = Some(event.id.clone());
         restored.snapshot = Some(capture.state.commit.to_string());
     }

@@ -179,14 +179,15 @@ fn verify_names_the_damaged_entry() {
     let dir = backup_dir(&repo);
     // Rewrite the manifest (with a valid checksum) so one entry's hash is wrong.
     let path = dir.join(format!("{id}.manifest"));
-    let mut manifest = archive::read_manifest(&path).unwrap();
-    let entry = manifest
-        .entries
-        .iter_mut()
-        .find(|e| e.path == "src/b.rs")
-        .unwrap();
+    let manifest = archive::read_manifest(&path).unwrap();
+    let mut entries: Vec<Entry> = archive::entries(&path)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let entry = entries.iter_mut().find(|e| e.path == "src/b.rs").unwrap();
     entry.sha256 = "0".repeat(64);
-    archive::write_manifest(&path, &manifest).unwrap();
+    let lines = archive::entry_lines(&entries).unwrap();
+    archive::write_manifest(&path, &manifest, &mut &lines[..]).unwrap();
     let run = repo
         .rollback(&["backup", "verify", &id])
         .fails(3, "src/b.rs");
@@ -268,9 +269,14 @@ fn crafted(repo: &TestRepo, id: &str, entries: &[(&str, Kind, &[u8])]) {
             sha256: hash,
             members: vec![0],
         },
-        entries: manifest_entries,
     };
-    archive::write_manifest(&dir.join(format!("{id}.manifest")), &manifest).unwrap();
+    let lines = archive::entry_lines(&manifest_entries).unwrap();
+    archive::write_manifest(
+        &dir.join(format!("{id}.manifest")),
+        &manifest,
+        &mut &lines[..],
+    )
+    .unwrap();
 }
 
 #[test]

@@ -48,13 +48,14 @@ impl Report for Restored {
         };
         let mut out = format!(
             "{verb} {} paths of backup {} into {}\n",
-            self.paths.len(),
-            self.id,
-            self.target
+            self.files, self.id, self.target
         );
         if self.dry_run {
             for path in &self.paths {
                 out.push_str(&format!("  restore  {path}\n"));
+            }
+            if self.files > self.paths.len() {
+                out.push_str(&format!("  … and {} more\n", self.files - self.paths.len()));
             }
         }
         for check in &self.checks {
