@@ -66,9 +66,13 @@ pub fn list(dir: &Path) -> Result<Vec<Manifest>> {
 /// when asked; never `.git`, nested repositories or special files. Empty
 /// directories are included. In the walk's order (names sorted within each
 /// directory), which is the order of the archive; nothing is collected.
+///
+/// With `estimate`, only sizes matter: tracked files take their size from the
+/// index's stat data instead of a stat call, and empty directories are skipped.
 pub fn walk_sources(
     repo: &Repo,
     include_ignored: bool,
+    estimate: bool,
     each: &mut dyn FnMut(&Source) -> Result<()>,
 ) -> Result<()> {
     let index = repo.git.index_or_empty()?;
@@ -80,10 +84,14 @@ pub fn walk_sources(
     // gix's work tree path: relative (`.`) when we work from the top, so each
     // stat and open resolves a short path.
     let root = repo.git.workdir().unwrap_or(repo.workdir());
-    let mut walk = walkdir::WalkDir::new(root)
-        .min_depth(1)
-        .sort_by_file_name()
-        .into_iter();
+    let walker = walkdir::WalkDir::new(root).min_depth(1);
+    // The archive's order is the sorted walk; a size estimate needs no order.
+    let mut walk = if estimate {
+        walker
+    } else {
+        walker.sort_by_file_name()
+    }
+    .into_iter();
     while let Some(item) = walk.next() {
         let item = item?;
         let rel = item
@@ -109,7 +117,7 @@ pub fn walk_sources(
                 walk.skip_current_dir();
                 continue;
             }
-            if std::fs::read_dir(item.path())?.next().is_none() {
+            if !estimate && std::fs::read_dir(item.path())?.next().is_none() {
                 each(&Source {
                     path: rel,
                     kind: Kind::Dir,
@@ -127,8 +135,18 @@ pub fn walk_sources(
         } else {
             continue;
         };
-        let tracked = index.entry_index_by_path(rel.as_bytes().as_bstr()).is_ok();
-        if !tracked
+        let tracked = index.entry_index_by_path(rel.as_bytes().as_bstr()).ok();
+        if let (true, Some(position)) = (estimate, tracked) {
+            each(&Source {
+                size: u64::from(index.entries()[position].stat.size),
+                path: rel,
+                kind,
+                executable: false,
+                mtime: 0,
+            })?;
+            continue;
+        }
+        if tracked.is_none()
             && !include_ignored
             && excludes
                 .at_entry(rel.as_str(), Some(gix::index::entry::Mode::FILE))?
@@ -198,13 +216,14 @@ pub fn create(
     std::fs::create_dir_all(dir).context(format!("creating '{}'", dir.display()))?;
     // A first walk sizes the backup (nothing is kept), so space is checked before writing.
     let (mut count, mut bytes) = (0u64, 0u64);
-    walk_sources(repo, options.include_ignored, &mut |source| {
+    walk_sources(repo, options.include_ignored, true, &mut |source| {
         count += 1;
         bytes += source.size;
         Ok(())
     })?;
     // An archive of data that does not compress is about its size plus headers.
     ensure_space(dir, bytes + bytes / 50 + (count + 2) * 1024)?;
+    crate::trace::phase("backup: sized");
     let base = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S").to_string();
     let mut id = base.clone();
     let mut n = 1;
@@ -221,7 +240,7 @@ pub fn create(
     let include_ignored = options.include_ignored;
     let mut written = archive::write(
         repo.git.workdir().unwrap_or(repo.workdir()),
-        &mut |each| walk_sources(repo, include_ignored, each),
+        &mut |each| walk_sources(repo, include_ignored, false, each),
         temp.as_file().try_clone()?,
         progress,
     )?;
