@@ -175,6 +175,11 @@ fn mtime(meta: &std::fs::Metadata) -> u64 {
 /// Bytes free for writing in the filesystem holding `dir`, when it can be known.
 pub fn free_space(dir: &Path) -> Option<u64> {
     use std::os::unix::ffi::OsStrExt;
+    // A directory not made yet lives on its nearest existing parent's filesystem.
+    let mut dir = dir;
+    while !dir.exists() {
+        dir = dir.parent()?;
+    }
     let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
     let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
     // SAFETY: `path` is a valid C string and `stat` a writable statvfs.
@@ -183,7 +188,7 @@ pub fn free_space(dir: &Path) -> Option<u64> {
 }
 
 /// Refuse before writing when `needed` bytes cannot fit in `dir`.
-fn ensure_space(dir: &Path, needed: u64) -> Result<()> {
+pub fn ensure_space(dir: &Path, needed: u64) -> Result<()> {
     if let Some(free) = free_space(dir) {
         if free < needed {
             return Err(Error::refused(format!(
@@ -196,6 +201,24 @@ fn ensure_space(dir: &Path, needed: u64) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// How many entries and bytes a backup would hold (tracked files' sizes from
+/// the index), from a walk that keeps nothing.
+pub fn estimate(repo: &Repo, include_ignored: bool) -> Result<(u64, u64)> {
+    let (mut count, mut bytes) = (0u64, 0u64);
+    walk_sources(repo, include_ignored, true, &mut |source| {
+        count += 1;
+        bytes += source.size;
+        Ok(())
+    })?;
+    Ok((count, bytes))
+}
+
+/// Space an archive of `count` entries and `bytes` may need: data that does
+/// not compress is stored at about its size, plus headers.
+pub fn needed(count: u64, bytes: u64) -> u64 {
+    bytes + bytes / 50 + (count + 2) * 1024
 }
 
 /// Options of [`create`].
@@ -215,14 +238,8 @@ pub fn create(
 ) -> Result<Manifest> {
     std::fs::create_dir_all(dir).context(format!("creating '{}'", dir.display()))?;
     // A first walk sizes the backup (nothing is kept), so space is checked before writing.
-    let (mut count, mut bytes) = (0u64, 0u64);
-    walk_sources(repo, options.include_ignored, true, &mut |source| {
-        count += 1;
-        bytes += source.size;
-        Ok(())
-    })?;
-    // An archive of data that does not compress is about its size plus headers.
-    ensure_space(dir, bytes + bytes / 50 + (count + 2) * 1024)?;
+    let (count, bytes) = estimate(repo, options.include_ignored)?;
+    ensure_space(dir, needed(count, bytes))?;
     crate::trace::phase("backup: sized");
     let base = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S").to_string();
     let mut id = base.clone();

@@ -78,7 +78,9 @@ pub fn default_name() -> String {
 pub struct Created {
     pub checkpoint: Checkpoint,
     pub counts: Counts,
+    /// The event id (empty for a dry run).
     pub event: String,
+    pub dry_run: bool,
 }
 
 /// Options of [`create`].
@@ -87,6 +89,8 @@ pub struct CreateOptions {
     pub name: Option<String>,
     pub message: Option<String>,
     pub force: bool,
+    /// Capture and report, but create no tag and record no event.
+    pub dry_run: bool,
     /// Extra data for the event (sprint, stage, …).
     pub details: serde_json::Map<String, serde_json::Value>,
 }
@@ -121,6 +125,26 @@ pub fn create(repo: &Repo, options: CreateOptions) -> Result<Created> {
         .clone()
         .unwrap_or_else(|| format!("checkpoint {name}"));
     let tagger = repo.signature()?;
+    if options.dry_run {
+        let seconds = jiff::Timestamp::now().as_second();
+        return Ok(Created {
+            checkpoint: Checkpoint {
+                id: name.clone(),
+                reference: format!("{PREFIX}{name}"),
+                target: capture.state.commit.to_string(),
+                head: head.oid.clone(),
+                at: format_time(seconds),
+                seconds,
+                by: repo.who()?,
+                message,
+                dirty: capture.is_dirty(),
+                untracked: capture.state.untracked_tree.is_some(),
+            },
+            counts: capture.counts,
+            event: String::new(),
+            dry_run: true,
+        });
+    }
     let mut time_buf = gix::date::parse::TimeBuf::default();
     let previous = if options.force {
         PreviousValue::Any
@@ -157,6 +181,7 @@ pub fn create(repo: &Repo, options: CreateOptions) -> Result<Created> {
         checkpoint,
         counts: capture.counts,
         event: event.id,
+        dry_run: false,
     })
 }
 

@@ -43,6 +43,10 @@ pub struct Args {
     /// Also take a tarball backup of the work tree, tied to this checkpoint
     #[arg(long)]
     pub backup: bool,
+
+    /// Print what would be saved; create no tag, record nothing
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
 }
 
 #[derive(serde::Serialize)]
@@ -74,6 +78,13 @@ impl Report for Created {
         } else {
             "clean".to_owned()
         };
+        if self.dry_run {
+            return format!(
+                "Would create checkpoint '{}' at {} ({state})\n(dry run: nothing changed)\n",
+                c.id,
+                short(&c.target)
+            );
+        }
         format!(
             "Created checkpoint '{}' at {} ({state})\nRoll back to it with: git rollback to {}\n",
             c.id,
@@ -105,10 +116,11 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
             name: args.name.or(args.sprint.map(|n| format!("sprint-{n}"))),
             message: args.message,
             force: args.force,
+            dry_run: args.dry_run,
             details,
         },
     )?;
-    let backup = if let Some(settings) = &settings {
+    let backup = if let (Some(settings), false) = (&settings, args.dry_run) {
         let options = git_rollback::backup::CreateOptions {
             message: Some(format!("checkpoint {}", created.checkpoint.id)),
             include_ignored: settings.backup_include_ignored,

@@ -473,3 +473,22 @@ fn prune_keeps_the_newest_and_those_tied_to_checkpoints() {
         .ok();
     assert_eq!(backup_ids(&repo), [newest]);
 }
+
+#[test]
+fn create_dry_run_counts_and_writes_nothing() {
+    let repo = TestRepo::fixture("dirty");
+    let before = repo.observe();
+    let json = repo
+        .rollback(&["backup", "create", "--dry-run", "--json"])
+        .ok()
+        .json();
+    assert_eq!(json["dry_run"], true);
+    // Tracked and untracked files and the fixture's directories' files, not the ignored .env.
+    let on_disk = repo.files().len() as u64 - 1;
+    assert_eq!(json["files"], on_disk);
+    assert!(
+        !backup_dir(&repo).exists(),
+        "not even the backup directory is made"
+    );
+    assert_eq!(repo.observe(), before);
+}

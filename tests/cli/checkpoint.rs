@@ -223,3 +223,18 @@ fn show_lists_what_differs_from_head() {
         "{text}"
     );
 }
+
+#[test]
+fn checkpoint_dry_run_creates_nothing() {
+    let repo = TestRepo::fixture("dirty");
+    let before = repo.observe();
+    let json = repo
+        .rollback(&["checkpoint", "maybe", "--dry-run", "--json"])
+        .ok()
+        .json();
+    assert_eq!(json["dry_run"], true);
+    assert_eq!(json["checkpoint"]["id"], "maybe");
+    assert_eq!(json["checkpoint"]["dirty"], true);
+    assert_eq!(json["counts"]["untracked"], 1);
+    assert_eq!(repo.observe(), before, "no tag, no note, no file changed");
+}

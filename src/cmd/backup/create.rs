@@ -25,6 +25,33 @@ pub struct Args {
     /// Tie the backup to this checkpoint (prune keeps it while the checkpoint exists)
     #[arg(long, value_name = "NAME")]
     pub checkpoint: Option<String>,
+
+    /// Count what would be archived and check the space; write nothing
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+}
+
+#[derive(serde::Serialize)]
+pub struct Planned {
+    dry_run: bool,
+    files: u64,
+    bytes: u64,
+    dir: String,
+    free: Option<u64>,
+}
+
+impl Report for Planned {
+    fn human(&self) -> String {
+        format!(
+            "Would back up {} entries ({} bytes) to {}{}\n(dry run: nothing written)\n",
+            self.files,
+            self.bytes,
+            self.dir,
+            self.free
+                .map(|f| format!(" ({f} bytes free)"))
+                .unwrap_or_default()
+        )
+    }
 }
 
 #[derive(serde::Serialize)]
@@ -80,6 +107,20 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
     let _lock = Lock::acquire(&repo, "backup create")?;
     let settings = config::load(&repo)?;
+    let include_ignored = args.include_ignored || settings.backup_include_ignored;
+    if args.dry_run {
+        let dir = backup::dir(&repo, &settings);
+        let (files, bytes) = backup::estimate(&repo, include_ignored)?;
+        let free = backup::free_space(&dir);
+        backup::ensure_space(&dir, backup::needed(files, bytes))?;
+        return ui.print(&Planned {
+            dry_run: true,
+            files,
+            bytes,
+            dir: dir.display().to_string(),
+            free,
+        });
+    }
     let checkpoint = match &args.checkpoint {
         Some(name) => Some(checkpoint::resolve(&repo, name)?.id),
         None => None,
@@ -89,7 +130,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         &settings,
         CreateOptions {
             message: args.message,
-            include_ignored: args.include_ignored || settings.backup_include_ignored,
+            include_ignored,
             checkpoint,
         },
         ui,
