@@ -29,3 +29,21 @@ pub fn run(_args: Args) -> Result<()> {
     std::io::Write::write_all(&mut std::io::stdout().lock(), &out)?;
     Ok(())
 }
+
+/// Print a shell completion script on stdout.
+#[derive(Debug, clap::Args)]
+pub struct CompletionArgs {
+    /// The shell (bash, zsh, fish, elvish, powershell)
+    pub shell: clap_complete::Shell,
+}
+
+pub fn completions(args: CompletionArgs) -> Result<()> {
+    let mut command = super::Cli::command().bin_name("git-rollback");
+    clap_complete::generate(
+        args.shell,
+        &mut command,
+        "git-rollback",
+        &mut std::io::stdout(),
+    );
+    Ok(())
+}

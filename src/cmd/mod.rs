@@ -74,6 +74,9 @@ pub enum Command {
     Stats(stats::Args),
     #[command(hide = true, name = "generate-man")]
     GenerateMan(man::Args),
+    /// Print a completion script for a shell
+    #[command(name = "completions")]
+    Completions(man::CompletionArgs),
 }
 
 /// What every command gets besides its own arguments.
@@ -117,6 +120,7 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<()> {
         Command::Report(args) => report::run(args, &context, ui),
         Command::Stats(args) => stats::run(args, &context, ui),
         Command::GenerateMan(args) => man::run(args),
+        Command::Completions(args) => man::completions(args),
     }
 }
 

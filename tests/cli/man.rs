@@ -32,3 +32,24 @@ fn help_comes_from_the_doc_comments() {
         "{text}"
     );
 }
+
+#[test]
+fn completions_are_generated_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = std::process::Command::new(crate::support::BIN)
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            script.contains("git-rollback") && script.contains("checkpoint"),
+            "{shell}:\n{script}"
+        );
+    }
+    let out = std::process::Command::new(crate::support::BIN)
+        .args(["completions", "tcsh"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
