@@ -47,6 +47,9 @@ pub struct Request {
     /// saved under `$GIT_DIR/rollback/saved/<id>/` (never in git objects)
     /// and `undo` puts it back.
     pub write_ignored: Vec<(String, Option<Vec<u8>>)>,
+    /// The current state, when the caller already captured it (so the work
+    /// tree is not read twice); it becomes the safety snapshot.
+    pub captured: Option<Capture>,
     pub head_after: HeadAfter,
     /// Restore only these paths (everything when `None`).
     pub only: Option<PathSpec>,
@@ -68,6 +71,7 @@ impl Request {
             target,
             derive: None,
             write_ignored: Vec::new(),
+            captured: None,
             head_after,
             only: None,
             checkpoint: None,
@@ -146,10 +150,13 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
         check::ensure_runnable(repo, check)?;
     }
     let head_before = repo.head()?;
-    let capture = snapshot::capture(
-        repo,
-        Some(&format!("git-rollback: before {}", request.kind)),
-    )?;
+    let capture = match request.captured.take() {
+        Some(capture) => capture,
+        None => snapshot::capture(
+            repo,
+            Some(&format!("git-rollback: before {}", request.kind)),
+        )?,
+    };
     if let Some(derive) = request.derive.take() {
         request.target = derive(repo, &capture.state)?;
     }

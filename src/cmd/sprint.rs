@@ -95,17 +95,8 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         retry = format!("{retry_base}-{number}");
     }
 
-    // The failure report.
-    let capture = snapshot::capture(&repo, Some(&format!("sprint {n} backup")))?;
-    let commits = sprint::commits_since(&repo, start_head, head.oid()?)?;
-    let start_tree = repo.git.find_commit(start_head)?.tree_id()?.detach();
-    let work = sprint::backup_commit(
-        &repo,
-        &capture,
-        &format!("sprint {n} backup: uncommitted work (staged, unstaged and untracked files)\n"),
-    )?;
-    let work_tree = repo.git.find_commit(work)?.tree_id()?.detach();
-    let files = sprint::changed_files(&repo, start_tree, work_tree)?;
+    // The failure report. The tests run first: what they leave in the work
+    // tree is part of the state saved below.
     let verify = super::verify_checks(&settings, args.no_test);
     let test = match (verify.first(), args.dry_run) {
         (Some(command), false) => {
@@ -118,6 +109,16 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         }
         _ => None,
     };
+    let capture = snapshot::capture(&repo, Some(&format!("sprint {n} backup")))?;
+    let commits = sprint::commits_since(&repo, start_head, head.oid()?)?;
+    let start_tree = repo.git.find_commit(start_head)?.tree_id()?.detach();
+    let work = sprint::backup_commit(
+        &repo,
+        &capture,
+        &format!("sprint {n} backup: uncommitted work (staged, unstaged and untracked files)\n"),
+    )?;
+    let work_tree = repo.git.find_commit(work)?.tree_id()?.detach();
+    let files = sprint::changed_files(&repo, start_tree, work_tree)?;
 
     if !args.dry_run {
         repo.git.reference(
@@ -136,6 +137,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         }),
     );
     request.checkpoint = Some(start.id.clone());
+    request.captured = Some(capture);
     (request.reason, request.severity) = args.incident.into_parts();
     request.checks = verify;
     request.dry_run = args.dry_run;

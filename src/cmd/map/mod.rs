@@ -318,15 +318,16 @@ fn revert(args: RevertArgs, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
     let _lock = Lock::acquire(&repo, "map revert")?;
     let head = State::of_commit(&repo, repo.head()?.oid()?)?;
+    let mut captured = None;
     let (map, reference, which) = match (&args.source.file, &args.source.from) {
         (Some(file), _) => (read_file(context, file)?, None, file.display().to_string()),
         (None, Some(name)) => {
             let from = checkpoint::resolve(&repo, name)?.state(&repo)?;
-            (
-                migration::derive(&repo, &from, &current(&repo)?)?,
-                Some(from),
-                format!("derived from {name}"),
-            )
+            let now = snapshot::capture(&repo, Some("git-rollback: before map-revert"))?;
+            let map = migration::derive(&repo, &from, &now.state)?;
+            // The state the map was derived from is the one reverted: read the work tree once.
+            captured = Some(now);
+            (map, Some(from), format!("derived from {name}"))
         }
         (None, None) => (
             recorded(&ledger::read_all(&repo)?),
@@ -347,6 +348,7 @@ fn revert(args: RevertArgs, context: &Context, ui: &Ui) -> Result<()> {
         args.force,
         drift.clone(),
     ));
+    request.captured = captured;
     request.details.insert("map".into(), which.into());
     request
         .details
