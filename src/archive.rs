@@ -588,7 +588,8 @@ pub trait Sink {
     fn data(&mut self, _bytes: &[u8]) -> Result<()> {
         Ok(())
     }
-    fn end(&mut self, _entry: &Entry) -> Result<()> {
+    /// `mtime`: the entry's modification time in the archive, seconds since the epoch.
+    fn end(&mut self, _entry: &Entry, _mtime: u64) -> Result<()> {
         Ok(())
     }
 }
@@ -716,6 +717,7 @@ pub fn read(
                 )));
             }
             let header = item.header();
+            let mtime = header.mtime().unwrap_or(0);
             let kind = match header.entry_type() {
                 tar::EntryType::Regular => Kind::File,
                 tar::EntryType::Symlink => Kind::Symlink,
@@ -776,7 +778,7 @@ pub fn read(
                     "entry '{path}' does not match its sha256 in the manifest"
                 )));
             }
-            sink.end(entry)?;
+            sink.end(entry, mtime)?;
             progress.advance(entry.size);
             last = path;
         }

@@ -495,13 +495,14 @@ impl Sink for Staging<'_> {
         Ok(())
     }
 
-    fn end(&mut self, entry: &Entry) -> Result<()> {
+    fn end(&mut self, entry: &Entry, mtime: u64) -> Result<()> {
         if !self.selected(entry) {
             return Ok(());
         }
         if let Some(file) = self.file.take() {
-            // Created with the entry's mode (less the umask, as tar does).
-            file.into_inner().map_err(|e| e.into_error())?;
+            // Created with the entry's mode (less the umask, as tar does); its time as archived.
+            let file = file.into_inner().map_err(|e| e.into_error())?;
+            file.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(mtime))?;
         }
         if let Some(target) = self.link.take() {
             use std::os::unix::ffi::OsStrExt;

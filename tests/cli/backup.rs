@@ -39,6 +39,13 @@ fn files_in(dir: &Path) -> std::collections::BTreeMap<String, (u32, Vec<u8>)> {
 fn create_verify_and_restore_into_a_directory() {
     let repo = TestRepo::fixture("dirty");
     std::fs::create_dir_all(repo.path.join("empty/inner")).unwrap();
+    let old = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(repo.path.join("src/a.rs"))
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
     let id = create(&repo, &["-m", "before deploy"]);
     let list = repo.rollback(&["backup", "list", "--json"]).ok().json();
     assert_eq!(list[0]["id"], id.as_str());
@@ -60,6 +67,12 @@ fn create_verify_and_restore_into_a_directory() {
         "empty directories are kept"
     );
     assert!(!out.join(".git").exists());
+    let mtime = |p: &Path| std::os::unix::fs::MetadataExt::mtime(&p.metadata().unwrap());
+    assert_eq!(
+        mtime(&out.join("src/a.rs")),
+        1_000_000_000,
+        "modification times kept"
+    );
 
     let log = repo.rollback(&["log", "--json"]).ok().json();
     assert_eq!(log[0]["kind"], "backup");
