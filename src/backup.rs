@@ -203,6 +203,22 @@ pub fn ensure_space(dir: &Path, needed: u64) -> Result<()> {
     Ok(())
 }
 
+/// Remove temporary files an interrupted create left behind. Only called
+/// with the repository lock held, so no other create is writing them.
+fn remove_leftovers(dir: &Path) -> Result<()> {
+    for item in std::fs::read_dir(dir)? {
+        let path = item?.path();
+        if path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(".tmp-"))
+        {
+            std::fs::remove_file(&path)
+                .context(format!("removing the leftover '{}'", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// How many entries and bytes a backup would hold (tracked files' sizes from
 /// the index), from a walk that keeps nothing.
 pub fn estimate(repo: &Repo, include_ignored: bool) -> Result<(u64, u64)> {
@@ -237,6 +253,7 @@ pub fn create(
     progress: &dyn Progress,
 ) -> Result<Manifest> {
     std::fs::create_dir_all(dir).context(format!("creating '{}'", dir.display()))?;
+    remove_leftovers(dir)?;
     // A first walk sizes the backup (nothing is kept), so space is checked before writing.
     let (count, bytes) = estimate(repo, options.include_ignored)?;
     ensure_space(dir, needed(count, bytes))?;

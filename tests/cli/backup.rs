@@ -430,8 +430,14 @@ fn an_interrupted_backup_leaves_nothing_list_shows_or_restore_accepts() {
     assert!(names.iter().all(|n| n.starts_with(".tmp-")), "{names:?}");
     repo.rollback(&["backup", "restore", "latest"])
         .fails(2, "not found");
-    // A later backup works.
+    // A later backup works, and clears what the interrupted one left.
     create(&repo, &[]);
+    let leftovers: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
 #[test]
