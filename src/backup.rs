@@ -590,6 +590,18 @@ pub fn staging_dir(repo: &Repo, target: &Path) -> Result<tempfile::TempDir> {
     use std::os::unix::fs::MetadataExt;
     let git_dir = repo.git_dir().join("rollback");
     std::fs::create_dir_all(&git_dir)?;
+    // Staging directories there are left only by a killed restore: with the
+    // lock held, none is in use.
+    for item in std::fs::read_dir(&git_dir)? {
+        let path = item?.path();
+        if path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(".git-rollback-restore-"))
+        {
+            std::fs::remove_dir_all(&path)
+                .context(format!("removing the leftover '{}'", path.display()))?;
+        }
+    }
     let same_device = std::fs::metadata(&git_dir)?.dev() == std::fs::metadata(target)?.dev();
     let parent = if same_device {
         git_dir

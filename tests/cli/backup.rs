@@ -511,3 +511,17 @@ fn create_dry_run_counts_and_writes_nothing() {
     );
     assert_eq!(repo.observe(), before);
 }
+
+#[test]
+fn a_killed_restore_leaves_a_staging_directory_the_next_one_removes() {
+    let repo = TestRepo::fixture("basic");
+    let id = create(&repo, &[]);
+    // What a restore killed mid-way leaves under the git dir.
+    let stale = repo.path.join(".git/rollback/.git-rollback-restore-stale");
+    std::fs::create_dir_all(stale.join("src")).unwrap();
+    std::fs::write(stale.join("src/a.rs"), "half restored\n").unwrap();
+    repo.write("src/a.rs", "edited\n");
+    repo.rollback(&["backup", "restore", &id, "src/a.rs"]).ok();
+    assert_eq!(repo.read("src/a.rs"), "pub fn a() { 1 }\n");
+    assert!(!stale.exists());
+}
