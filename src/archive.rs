@@ -83,10 +83,6 @@ pub trait Progress: Sync {
     fn finish(&self) {}
 }
 
-/// No progress display.
-pub struct Quiet;
-impl Progress for Quiet {}
-
 /// Lower-case hex of `bytes` (hashes are printed for every archived file, so
 /// this avoids a `format!` per byte).
 pub fn hex(bytes: &[u8]) -> String {

@@ -302,10 +302,6 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn is_empty(&self) -> bool {
-        self.worktree.is_empty() && self.index.is_empty()
-    }
-
     /// Every path the plan touches, in order, with its work-tree and index change.
     pub fn paths(&self) -> Vec<(&BStr, Option<Change>, Option<Change>)> {
         let mut all: BTreeMap<&BStr, (Option<Change>, Option<Change>)> = BTreeMap::new();
@@ -565,10 +561,10 @@ pub fn apply(repo: &Repo, plan: &Plan) -> Result<()> {
     // The repository caches the index read by the capture; it is re-read only if it changed on disk.
     let mut index = (*git.index_or_empty()?).clone();
     crate::trace::phase("apply: index read");
-    let mut stats: BTreeMap<&BStr, (&gix::index::Entry, &BStr)> = BTreeMap::new();
+    let mut stats: BTreeMap<&BStr, &gix::index::Entry> = BTreeMap::new();
     for entry in written.entries() {
         let path = entry.path(&written);
-        stats.insert(path, (entry, path));
+        stats.insert(path, entry);
     }
     if plan.index.values().any(|c| *c == Change::Delete) {
         index.remove_entries(|_, path, _| {
@@ -607,7 +603,7 @@ pub fn apply(repo: &Repo, plan: &Plan) -> Result<()> {
     index.sort_entries();
     // Refresh the stat data of every path written to the work tree; where the
     // file does not match its entry (an unstaged change), make git look again.
-    for (path, (fresh, _)) in &stats {
+    for (path, fresh) in &stats {
         let Some(position) =
             index.entry_index_by_path_and_stage(path, gix::index::entry::Stage::Unconflicted)
         else {
