@@ -203,18 +203,22 @@ pub fn ensure_space(dir: &Path, needed: u64) -> Result<()> {
     Ok(())
 }
 
-/// Remove temporary files an interrupted create left behind. Only called
-/// with the repository lock held, so no other create is writing them.
-fn remove_leftovers(dir: &Path) -> Result<()> {
+/// Remove what an interrupted operation left in `dir`: entries whose names
+/// start with `prefix`. Only called with the repository lock held, so none
+/// of them is in use.
+fn remove_leftovers(dir: &Path, prefix: &str) -> Result<()> {
     for item in std::fs::read_dir(dir)? {
-        let path = item?.path();
-        if path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with(".tmp-"))
-        {
-            std::fs::remove_file(&path)
-                .context(format!("removing the leftover '{}'", path.display()))?;
+        let item = item?;
+        if !item.file_name().to_string_lossy().starts_with(prefix) {
+            continue;
         }
+        let path = item.path();
+        let removed = if item.file_type()?.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        removed.context(format!("removing the leftover '{}'", path.display()))?;
     }
     Ok(())
 }
@@ -253,7 +257,7 @@ pub fn create(
     progress: &dyn Progress,
 ) -> Result<Manifest> {
     std::fs::create_dir_all(dir).context(format!("creating '{}'", dir.display()))?;
-    remove_leftovers(dir)?;
+    remove_leftovers(dir, ".tmp-")?;
     // A first walk sizes the backup (nothing is kept), so space is checked before writing.
     let (count, bytes) = estimate(repo, options.include_ignored)?;
     ensure_space(dir, needed(count, bytes))?;
@@ -590,18 +594,8 @@ pub fn staging_dir(repo: &Repo, target: &Path) -> Result<tempfile::TempDir> {
     use std::os::unix::fs::MetadataExt;
     let git_dir = repo.git_dir().join("rollback");
     std::fs::create_dir_all(&git_dir)?;
-    // Staging directories there are left only by a killed restore: with the
-    // lock held, none is in use.
-    for item in std::fs::read_dir(&git_dir)? {
-        let path = item?.path();
-        if path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with(".git-rollback-restore-"))
-        {
-            std::fs::remove_dir_all(&path)
-                .context(format!("removing the leftover '{}'", path.display()))?;
-        }
-    }
+    // Staging directories left by a killed restore.
+    remove_leftovers(&git_dir, ".git-rollback-restore-")?;
     let same_device = std::fs::metadata(&git_dir)?.dev() == std::fs::metadata(target)?.dev();
     let parent = if same_device {
         git_dir
