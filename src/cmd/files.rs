@@ -72,7 +72,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     (request.reason, request.severity) = args.incident.into_parts();
     request.details.insert("pathspec".into(), paths.into());
     request.dry_run = args.dry_run;
-    request.checks = super::verify_checks(&settings, args.no_test);
+    request.checks = super::verify_checks(settings.verify.as_deref(), args.no_test);
     if let (Some(command), false) = (&settings.test_command, args.no_test) {
         request.checks.push(Check {
             test_map: settings.test_map.clone(),

@@ -164,11 +164,8 @@ impl Severity {
 }
 
 /// The `verify` command as a check, unless disabled.
-pub fn verify_checks(
-    settings: &git_rollback::config::Settings,
-    disabled: bool,
-) -> Vec<git_rollback::check::Check> {
-    match (&settings.verify, disabled) {
+pub fn verify_checks(command: Option<&str>, disabled: bool) -> Vec<git_rollback::check::Check> {
+    match (command, disabled) {
         (Some(command), false) => vec![git_rollback::check::Check::new("verify", command)],
         _ => Vec::new(),
     }

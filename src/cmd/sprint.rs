@@ -97,7 +97,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
 
     // The failure report. The tests run first: what they leave in the work
     // tree is part of the state saved below.
-    let verify = super::verify_checks(&settings, args.no_test);
+    let verify = super::verify_checks(settings.verify.as_deref(), args.no_test);
     let test = match (verify.first(), args.dry_run) {
         (Some(command), false) => {
             check::ensure_runnable(&repo, command)?;

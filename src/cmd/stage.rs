@@ -5,7 +5,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use git_rollback::backup::{self, RestoreOptions};
-use git_rollback::check::Check;
 use git_rollback::config::{self, Stage};
 use git_rollback::lock::Lock;
 use git_rollback::operation::{self, HeadAfter, Request};
@@ -178,11 +177,8 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         )
     })?;
     let _lock = Lock::acquire(&repo, "stage")?;
-    let verify = stage.verify.clone().or(settings.verify.clone());
-    let checks: Vec<Check> = match (verify, args.no_verify) {
-        (Some(command), false) => vec![Check::new("verify", &command)],
-        _ => Vec::new(),
-    };
+    let verify = stage.verify.as_deref().or(settings.verify.as_deref());
+    let checks = super::verify_checks(verify, args.no_verify);
     let level = format!("{:?}", args.level).to_lowercase();
 
     if args.level == Level::Full {
@@ -286,30 +282,9 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     }
     let outcome = operation::run(&repo, request)?;
     let drift = drift.borrow().clone();
-    ui.print(&StageOutcome {
-        outcome: &outcome,
-        drift,
-    })?;
-    super::checks_verdict(&outcome.checks, outcome.id.as_deref())
-}
-
-#[derive(serde::Serialize)]
-struct StageOutcome<'a> {
-    #[serde(flatten)]
-    outcome: &'a operation::Outcome,
-    drift: Vec<String>,
-}
-
-impl Report for StageOutcome<'_> {
-    fn human(&self) -> String {
-        let mut out = self.outcome.human();
-        for path in &self.drift {
-            out.push_str(&format!(
-                "  drift    {path} (edited after the move; moved back with the edits)\n"
-            ));
-        }
-        out
-    }
+    let reverted = super::map::Reverted { outcome, drift };
+    ui.print(&reverted)?;
+    super::checks_verdict(&reverted.outcome.checks, reverted.outcome.id.as_deref())
 }
 
 #[cfg(test)]

@@ -55,7 +55,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let mut request = Request::new("to", checkpoint.state(&repo)?, head_after);
     request.checkpoint = Some(checkpoint.id.clone());
     (request.reason, request.severity) = args.incident.into_parts();
-    request.checks = super::verify_checks(&settings, args.no_verify);
+    request.checks = super::verify_checks(settings.verify.as_deref(), args.no_verify);
     request.dry_run = args.dry_run;
     let outcome = operation::run(&repo, request)?;
     ui.print(&outcome)?;

@@ -81,7 +81,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let manifest = backup::find(&dir, &args.id)?;
     let into = args.into.map(|p| context.cwd.join(p));
     let checks = if into.is_none() {
-        crate::cmd::verify_checks(&settings, args.no_verify)
+        crate::cmd::verify_checks(settings.verify.as_deref(), args.no_verify)
     } else {
         Vec::new()
     };

@@ -269,12 +269,13 @@ pub fn conflict_error(what: &str, conflicts: &[String]) -> Error {
     .hint("nothing was moved; resolve the conflicts (or --force where a source is occupied) and try again")
 }
 
-/// Reverting a map: the plan and the drift.
+/// An operation that reverted a map (`map revert`, `stage --level code`):
+/// its outcome and the drift.
 #[derive(serde::Serialize)]
-struct Reverted {
+pub struct Reverted {
     #[serde(flatten)]
-    outcome: Outcome,
-    drift: Vec<String>,
+    pub outcome: Outcome,
+    pub drift: Vec<String>,
 }
 
 impl Report for Reverted {
