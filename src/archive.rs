@@ -21,6 +21,10 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Context, Error, Result};
 
+/// The name prefix of temporary files written beside backups; nothing else
+/// in a backup directory is ever removed as a leftover.
+pub const TEMP_PREFIX: &str = ".git-rollback-tmp-";
+
 /// Size of the tar stream cut into one gzip member.
 const CHUNK: usize = 1 << 20;
 
@@ -157,7 +161,9 @@ pub fn entry_lines<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Result<V
 /// checksum; to a temporary file renamed into place.
 pub fn write_manifest(path: &Path, manifest: &Manifest, entries: &mut dyn Read) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let temp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
+    let temp = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .tempfile_in(dir)?;
     let mut out = std::io::BufWriter::new(temp);
     let mut hasher = Sha256::new();
     let mut put = |out: &mut std::io::BufWriter<tempfile::NamedTempFile>,
@@ -622,6 +628,22 @@ pub fn read(
     let (ordered_tx, ordered_rx) = sync_channel::<std::io::Result<Vec<u8>>>(threads * 2);
     let damaged =
         |what: String| Error::refused(format!("backup '{}' is damaged: {what}", manifest.id));
+    // Every member but the last inflates to exactly one chunk of the tar
+    // stream, whose size the manifest's entries bound: more members than
+    // that is a crafted archive, refused before anything is inflated.
+    let mut stream_bound = 2 * 10240u64;
+    for entry in entries(manifest_path)? {
+        let entry = entry?;
+        let padded = |n: u64| n.div_ceil(512) * 512;
+        stream_bound += 3 * 512 + padded(entry.size) + padded(entry.path.len() as u64 + 1);
+    }
+    if members.len() as u64 > stream_bound / CHUNK as u64 + 1 {
+        return Err(damaged(format!(
+            "{} members where its entries fill at most {}",
+            members.len(),
+            stream_bound / CHUNK as u64 + 1
+        )));
+    }
 
     std::thread::scope(|scope| -> Result<()> {
         // Reader: the file, member by member, hashed as read.
@@ -635,6 +657,12 @@ pub fn read(
                 let len = pair[1]
                     .checked_sub(pair[0])
                     .ok_or_else(|| std::io::Error::other("member offsets out of order"))?;
+                // Our members hold CHUNK bytes of tar stream, compressed or stored.
+                if len > 2 * CHUNK as u64 {
+                    return Err(std::io::Error::other(format!(
+                        "member {index} is {len} bytes, larger than any member a backup holds"
+                    )));
+                }
                 let mut data = vec![0; len as usize];
                 file.read_exact(&mut data)?;
                 hasher.update(&data);
@@ -651,10 +679,21 @@ pub fn read(
             scope.spawn(move || loop {
                 let next = member_rx.lock().map(|rx| rx.recv());
                 let Ok(Ok((index, data))) = next else { break };
+                // Inflate at most one chunk and a byte: memory stays bounded
+                // whatever a crafted member claims to hold.
                 let mut inflated = Vec::with_capacity(data.len() * 3);
                 let result = flate2::read::MultiGzDecoder::new(&data[..])
+                    .take(CHUNK as u64 + 1)
                     .read_to_end(&mut inflated)
-                    .map(|_| (index, inflated));
+                    .and_then(|n| {
+                        if n > CHUNK {
+                            Err(std::io::Error::other(format!(
+                                "member {index} inflates to more than the {CHUNK} bytes a member holds"
+                            )))
+                        } else {
+                            Ok((index, inflated))
+                        }
+                    });
                 if out_tx.send(result).is_err() {
                     break;
                 }
@@ -800,16 +839,44 @@ pub fn read(
     })
 }
 
-/// Refuse a path that could escape the directory it is extracted into:
-/// absolute, with `..`, or empty.
+/// Refuse a path that could escape the directory it is extracted into
+/// (absolute, with `..`, or empty) or that names a `.git` directory (in any
+/// case, or as its 8.3 short name `git~1`), as git refuses such tree entries.
 pub fn check_entry_path(path: &str) -> Result<()> {
     let p = Path::new(path);
     let safe = !path.is_empty() && p.components().all(|c| matches!(c, Component::Normal(_)));
-    if safe {
+    if !safe {
+        return Err(Error::refused(format!(
+            "refusing path '{path}': it is absolute or leaves the target"
+        )));
+    }
+    let names_git = path.split('/').any(|name| {
+        let name = name.trim_end_matches(['.', ' ']);
+        name.eq_ignore_ascii_case(".git") || name.eq_ignore_ascii_case("git~1")
+    });
+    if names_git {
+        return Err(Error::refused(format!(
+            "refusing path '{path}': it is inside a .git directory"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuse an id (of a backup, of an operation) that is not safe as a file
+/// name: only `[0-9A-Za-z._-]`, not `.` or `..`.
+pub fn check_id(id: &str) -> Result<()> {
+    let valid = !id.is_empty()
+        && id != "."
+        && id != ".."
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if valid {
         Ok(())
     } else {
         Err(Error::refused(format!(
-            "refusing archive entry '{path}': it is absolute or leaves the target"
+            "refusing id '{id}': only letters, digits, '.', '_' and '-' may name a backup or operation"
         )))
     }
 }

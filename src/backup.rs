@@ -21,6 +21,19 @@ pub fn dir(repo: &Repo, settings: &Settings) -> PathBuf {
     }
 }
 
+/// The backup directory relative to the work tree root (`/`-separated),
+/// when it lies inside the work tree: captures treat it as ignored and the
+/// backup walk leaves it out, so archives never enter a snapshot, a backup
+/// or a rollback's deletions.
+pub fn dir_in_worktree(repo: &Repo) -> Option<String> {
+    let settings = crate::config::load(repo).ok()?;
+    let dir = dir(repo, &settings);
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    let relative = dir.strip_prefix(repo.workdir()).ok()?;
+    let relative = relative.to_str()?.to_owned();
+    (!relative.is_empty()).then_some(relative)
+}
+
 /// Every complete backup (one with a manifest), newest first. Archives
 /// without a manifest (interrupted writes) and temporary files are not backups.
 pub fn list(dir: &Path) -> Result<Vec<Manifest>> {
@@ -37,12 +50,25 @@ pub fn list(dir: &Path) -> Result<Vec<Manifest>> {
         if name.starts_with('.') || !name.ends_with(".manifest") {
             continue;
         }
-        match archive::read_manifest(&path) {
+        let stem = name.trim_end_matches(".manifest");
+        // The id becomes a path (restore, prune): it must be the file's own
+        // name, so a crafted manifest cannot name files elsewhere.
+        let read = archive::read_manifest(&path).and_then(|manifest| {
+            archive::check_id(&manifest.id)?;
+            if manifest.id != stem {
+                return Err(Error::refused(format!(
+                    "its id '{}' is not its file name",
+                    manifest.id
+                )));
+            }
+            Ok(manifest)
+        });
+        match read {
             Ok(manifest) => out.push(manifest),
             // A damaged manifest is listed by `verify`, not hidden: show it with what we know.
             Err(err) => out.push(Manifest {
                 version: 0,
-                id: name.trim_end_matches(".manifest").to_owned(),
+                id: stem.to_owned(),
                 created: String::new(),
                 message: Some(format!("DAMAGED: {}", err.message)),
                 checkpoint: None,
@@ -76,6 +102,7 @@ pub fn walk_sources(
     each: &mut dyn FnMut(&Source) -> Result<()>,
 ) -> Result<()> {
     let index = repo.git.index_or_empty()?;
+    let backups = dir_in_worktree(repo);
     let mut excludes = repo.git.excludes(
         &index,
         None,
@@ -101,7 +128,10 @@ pub fn walk_sources(
         let rel = rel.to_string_lossy().replace('\\', "/");
         let file_type = item.file_type();
         if file_type.is_dir() {
-            if item.file_name() == ".git" || item.path().join(".git").exists() {
+            if item.file_name() == ".git"
+                || item.path().join(".git").exists()
+                || backups.as_deref() == Some(rel.as_str())
+            {
                 walk.skip_current_dir();
                 continue;
             }
@@ -203,20 +233,38 @@ pub fn ensure_space(dir: &Path, needed: u64) -> Result<()> {
     Ok(())
 }
 
-/// Remove what an interrupted operation left in `dir`: entries whose names
-/// start with `prefix`. Only called with the repository lock held, so none
-/// of them is in use.
-fn remove_leftovers(dir: &Path, prefix: &str) -> Result<()> {
+/// The name prefix of the temporary files a backup is written to.
+pub const TEMP_PREFIX: &str = archive::TEMP_PREFIX;
+
+/// What an interrupted operation leaves: temporary files of a backup (in
+/// the backup directory, which may be shared with other files), or staging
+/// directories of a restore (in our own directory under the git dir).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Leftover {
+    File,
+    Dir,
+}
+
+/// Remove what an interrupted operation left in `dir`: entries of the given
+/// kind whose names start with `prefix` and that belong to this user; a
+/// symlink or anything else is never touched. Only called with the
+/// repository lock held, so none of them is in use.
+fn remove_leftovers(dir: &Path, prefix: &str, kind: Leftover) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions.
+    let uid = unsafe { libc::geteuid() };
     for item in std::fs::read_dir(dir)? {
         let item = item?;
         if !item.file_name().to_string_lossy().starts_with(prefix) {
             continue;
         }
         let path = item.path();
-        let removed = if item.file_type()?.is_dir() {
-            std::fs::remove_dir_all(&path)
-        } else {
-            std::fs::remove_file(&path)
+        let meta = std::fs::symlink_metadata(&path)?;
+        let removed = match kind {
+            _ if meta.uid() != uid => continue,
+            Leftover::Dir if meta.is_dir() => std::fs::remove_dir_all(&path),
+            Leftover::File if meta.is_file() => std::fs::remove_file(&path),
+            _ => continue,
         };
         removed.context(format!("removing the leftover '{}'", path.display()))?;
     }
@@ -257,7 +305,7 @@ pub fn create(
     progress: &dyn Progress,
 ) -> Result<Manifest> {
     std::fs::create_dir_all(dir).context(format!("creating '{}'", dir.display()))?;
-    remove_leftovers(dir, ".tmp-")?;
+    remove_leftovers(dir, TEMP_PREFIX, Leftover::File)?;
     // A first walk sizes the backup (nothing is kept), so space is checked before writing.
     let (count, bytes) = estimate(repo, options.include_ignored)?;
     ensure_space(dir, needed(count, bytes))?;
@@ -271,7 +319,7 @@ pub fn create(
     }
     let (archive_path, manifest_path) = paths(dir, &id);
     let temp = tempfile::Builder::new()
-        .prefix(".tmp-")
+        .prefix(TEMP_PREFIX)
         .suffix(".tar.gz")
         .tempfile_in(dir)?;
     progress.start("backup", count, bytes);
@@ -395,7 +443,7 @@ pub fn check_restore(
             let prefix = &entry.path[..end];
             if links.contains(prefix) {
                 return Err(Error::refused(format!(
-                    "refusing archive entry '{}': it passes through the symlink '{prefix}' in the archive",
+                    "refusing path '{}': it passes through the symlink '{prefix}' in the archive",
                     entry.path
                 )));
             }
@@ -409,7 +457,7 @@ pub fn check_restore(
             let exists = match std::fs::symlink_metadata(target.join(prefix)) {
                 Ok(meta) if meta.file_type().is_symlink() => {
                     return Err(Error::refused(format!(
-                        "refusing archive entry '{}': '{prefix}' is a symlink in the target",
+                        "refusing path '{}': '{prefix}' is a symlink in the target",
                         entry.path
                     )))
                 }
@@ -595,7 +643,7 @@ pub fn staging_dir(repo: &Repo, target: &Path) -> Result<tempfile::TempDir> {
     let git_dir = repo.git_dir().join("rollback");
     std::fs::create_dir_all(&git_dir)?;
     // Staging directories left by a killed restore.
-    remove_leftovers(&git_dir, ".git-rollback-restore-")?;
+    remove_leftovers(&git_dir, ".git-rollback-restore-", Leftover::Dir)?;
     let same_device = std::fs::metadata(&git_dir)?.dev() == std::fs::metadata(target)?.dev();
     let parent = if same_device {
         git_dir
@@ -633,6 +681,7 @@ pub fn prune_candidates(
 
 /// Delete one backup: the manifest first, so it stops being listed at once.
 pub fn delete(dir: &Path, id: &str) -> Result<()> {
+    archive::check_id(id)?;
     let (archive, manifest) = paths(dir, id);
     std::fs::remove_file(&manifest).context(format!("removing '{}'", manifest.display()))?;
     match std::fs::remove_file(&archive) {
@@ -727,7 +776,8 @@ pub fn restore(
         for check in &options.checks {
             crate::check::ensure_runnable(repo, check)?;
         }
-        let capture = crate::snapshot::capture(repo, Some("git-rollback: before backup-restore"))?;
+        let capture =
+            crate::snapshot::capture(repo, Some("git-rollback: before backup-restore"), None)?;
         let index = repo.git.index_or_empty()?;
         let untracked = crate::snapshot::tree_blobs(repo, capture.state.untracked_tree)?;
         let mut ignored = Vec::new();

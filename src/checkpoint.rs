@@ -119,7 +119,7 @@ pub fn create(repo: &Repo, options: CreateOptions) -> Result<Created> {
         }
     };
     let head = repo.head()?;
-    let capture = snapshot::capture(repo, Some(&format!("checkpoint {name}")))?;
+    let capture = snapshot::capture(repo, Some(&format!("checkpoint {name}")), None)?;
     let message = options
         .message
         .clone()

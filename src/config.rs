@@ -108,6 +108,23 @@ pub struct Settings {
 
 /// Parse `.rollback.toml` text; errors name the file, the line and the key.
 pub fn parse(text: &str) -> Result<ProjectFile> {
+    let project: ProjectFile = parse_toml(text)?;
+    if let Some(env_file) = &project.env_file {
+        // The tool writes this file, and `undo` restores only what is in the work tree.
+        let inside = env_file.trim_start_matches("./");
+        crate::archive::check_entry_path(inside).map_err(|_| {
+            Error::usage(format!(
+                "{FILE}: env_file = '{env_file}' is not a file inside the work tree"
+            ))
+            .hint(
+                "give a path relative to the work tree root, without '..' or .git (e.g. \".env\")",
+            )
+        })?;
+    }
+    Ok(project)
+}
+
+fn parse_toml(text: &str) -> Result<ProjectFile> {
     toml::from_str(text).map_err(|err| {
         let line = err
             .span()

@@ -53,6 +53,9 @@ pub struct Event {
     /// The event this one undoes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undoes: Option<String>,
+    /// The linked worktree it happened in (`None`: the main work tree).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worktree: Option<String>,
     /// Kind-specific data.
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub details: serde_json::Map<String, serde_json::Value>,
@@ -77,6 +80,7 @@ impl Event {
             snapshot: None,
             target: None,
             undoes: None,
+            worktree: repo.worktree_id(),
             details: Default::default(),
         })
     }

@@ -42,11 +42,12 @@ pub struct Request {
     /// When set, the target is computed from the captured current state
     /// instead of being `target` (whose HEAD is then unused: use `HeadAfter::Keep`).
     pub derive: Option<Derive>,
-    /// Ignored files to write (or delete, with `None`) as part of the
-    /// operation. No snapshot holds ignored files, so their old content is
-    /// saved under `$GIT_DIR/rollback/saved/<id>/` (never in git objects)
+    /// Files to write byte for byte (or delete, with `None`) once the plan
+    /// is carried out: ignored files, and files whose exact bytes a snapshot
+    /// cannot give back. Their old content is saved under
+    /// `$GIT_DIR/rollback/saved/<id>/` (never in git objects, mode kept)
     /// and `undo` puts it back.
-    pub write_ignored: Vec<(String, Option<Vec<u8>>)>,
+    pub write_exact: Vec<ExactWrite>,
     /// The current state, when the caller already captured it (so the work
     /// tree is not read twice); it becomes the safety snapshot.
     pub captured: Option<Capture>,
@@ -70,7 +71,7 @@ impl Request {
             kind: kind.to_owned(),
             target,
             derive: None,
-            write_ignored: Vec::new(),
+            write_exact: Vec::new(),
             captured: None,
             head_after,
             only: None,
@@ -155,6 +156,10 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
         None => snapshot::capture(
             repo,
             Some(&format!("git-rollback: before {}", request.kind)),
+            request
+                .derive
+                .is_none()
+                .then_some(request.target.worktree_tree),
         )?,
     };
     if let Some(derive) = request.derive.take() {
@@ -197,15 +202,18 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
         }
     }
     crate::trace::phase("plan");
-    let blocked = snapshot::ignored_in_the_way(repo, &capture.state, &plan)?;
-    if !blocked.is_empty() {
+    let blocked = snapshot::in_the_way(repo, &capture.state, &plan)?;
+    if !blocked.repositories.is_empty() {
+        return Err(Error::refused(format!(
+            "a repository is in the way: {}",
+            list(&blocked.repositories)
+        ))
+        .hint("its commits, uncommitted and untracked files would be lost; move it away (or commit, push and remove it) first"));
+    }
+    if !blocked.ignored.is_empty() {
         return Err(Error::refused(format!(
             "ignored files would be overwritten: {}",
-            blocked
-                .iter()
-                .map(|p| p.to_str_lossy())
-                .collect::<Vec<_>>()
-                .join(", ")
+            list(&blocked.ignored)
         ))
         .hint("move them away (or `git rollback backup create --include-ignored`) and try again"));
     }
@@ -234,18 +242,39 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
         duration_ms: 0,
         checks: Vec::new(),
     };
-    for (path, content) in &request.write_ignored {
-        if repo
-            .workdir()
-            .join(path)
-            .symlink_metadata()
-            .is_ok_and(|m| m.is_dir())
-        {
-            return Err(Error::usage(format!("'{path}' is a directory, not a file")));
+    for write in &request.write_exact {
+        crate::archive::check_entry_path(&write.path)?;
+        let full = repo.workdir().join(&write.path);
+        if full.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+            return Err(Error::usage(format!(
+                "'{}' is a directory, not a file",
+                write.path
+            )));
+        }
+        // Written byte for byte, never through a symlink to somewhere else.
+        let mut through = full.as_path();
+        while through != repo.workdir() {
+            if through
+                .symlink_metadata()
+                .is_ok_and(|m| m.file_type().is_symlink())
+            {
+                return Err(Error::refused(format!(
+                    "'{}' is a symlink: refusing to write '{}' through it",
+                    through
+                        .strip_prefix(repo.workdir())
+                        .unwrap_or(through)
+                        .display(),
+                    write.path
+                )));
+            }
+            match through.parent() {
+                Some(parent) => through = parent,
+                None => break,
+            }
         }
         outcome.plan.push(PathPlan {
-            path: path.clone(),
-            worktree: if content.is_some() {
+            path: write.path.clone(),
+            worktree: if write.content.is_some() {
                 "restore"
             } else {
                 "delete"
@@ -255,6 +284,45 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
     }
     if request.dry_run {
         return Ok(outcome);
+    }
+
+    // An edit saved since the capture read the work tree is in no snapshot:
+    // refuse rather than write over it.
+    let changed = snapshot::changed_since(repo, &capture, &plan)?;
+    if !changed.is_empty() {
+        return Err(Error::refused(format!(
+            "files changed while the operation was being prepared: {}",
+            list(&changed)
+        ))
+        .hint(
+            "nothing was changed; wait until nothing is writing to the work tree, then try again",
+        ));
+    }
+
+    // git's own locks: the index is held from here to its write; a locked
+    // ref that this operation moves refuses now, before any write.
+    let index_lock = snapshot::IndexLock::acquire(repo)?;
+    if head_before != head_after {
+        let refs = [
+            Some("HEAD"),
+            head_before.branch.as_deref(),
+            head_after.branch.as_deref(),
+        ];
+        for name in refs.into_iter().flatten() {
+            let base = if name == "HEAD" {
+                repo.git_dir().to_owned()
+            } else {
+                repo.common_dir()
+            };
+            let lock = base.join(format!("{name}.lock"));
+            if lock.exists() {
+                return Err(Error::refused(format!(
+                    "'{name}' is locked: '{}' exists",
+                    lock.display()
+                ))
+                .hint("another git process is updating it; if none is running, remove that file"));
+            }
+        }
     }
 
     // Record first: if anything below fails, the event names the snapshot that undoes it.
@@ -269,11 +337,23 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
         details,
         ..Event::new(repo, &request.kind, capture.state.commit)?
     };
-    if !request.write_ignored.is_empty() {
-        let saved = save_ignored(
+    // Ignored files about to be written, and files the snapshot cannot give
+    // back byte for byte, are copied to the saved-files area.
+    let inexact: Vec<String> = capture
+        .inexact
+        .iter()
+        .map(|p| p.to_str_lossy().into_owned())
+        .filter(|p| !request.write_exact.iter().any(|w| &w.path == p))
+        .collect();
+    if !request.write_exact.is_empty() || !inexact.is_empty() {
+        let saved = save_files(
             repo,
             &event.id,
-            request.write_ignored.iter().map(|(p, _)| p.as_str()),
+            request
+                .write_exact
+                .iter()
+                .map(|w| w.path.as_str())
+                .chain(inexact.iter().map(String::as_str)),
         )?;
         event
             .details
@@ -281,7 +361,7 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
     }
     let event = record(repo, &request, &capture, event, &paths)?;
 
-    snapshot::apply(repo, &plan).map_err(|err| {
+    snapshot::apply(repo, &plan, index_lock).map_err(|err| {
         err.hint(format!(
             "the state before this operation is saved; `git rollback undo {}` restores it",
             event.id
@@ -293,17 +373,8 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
     };
     move_head(repo, &head_before, &head_after, branch_expected, &message)?;
     crate::trace::phase("head moved");
-    for (path, content) in &request.write_ignored {
-        let full = repo.workdir().join(path);
-        match content {
-            Some(bytes) => std::fs::write(&full, bytes).context(format!("writing '{path}'"))?,
-            None => match std::fs::remove_file(&full) {
-                Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(Error::from(err).context(format!("removing '{path}'")))
-                }
-                _ => {}
-            },
-        }
+    for write in &request.write_exact {
+        write.apply(repo)?;
     }
 
     outcome.duration_ms = start.elapsed().as_millis() as u64;
@@ -313,66 +384,135 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
     Ok(outcome)
 }
 
-/// An ignored file saved before an operation wrote it.
+/// A file written byte for byte, outside the plan (see [`Request::write_exact`]).
+#[derive(Debug, Clone)]
+pub struct ExactWrite {
+    /// Relative to the work tree root.
+    pub path: String,
+    /// The bytes and permission bits to write; `None` deletes the file.
+    pub content: Option<(Vec<u8>, u32)>,
+}
+
+impl ExactWrite {
+    fn apply(&self, repo: &Repo) -> Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        let full = repo.workdir().join(&self.path);
+        match &self.content {
+            Some((bytes, mode)) => {
+                std::fs::write(&full, bytes).context(format!("writing '{}'", self.path))?;
+                std::fs::set_permissions(&full, std::fs::Permissions::from_mode(*mode))
+                    .context(format!("setting the mode of '{}'", self.path))
+            }
+            None => match std::fs::remove_file(&full) {
+                Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                    Err(Error::from(err).context(format!("removing '{}'", self.path)))
+                }
+                _ => Ok(()),
+            },
+        }
+    }
+}
+
+/// A file saved before an operation wrote it.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Saved {
     pub path: String,
     /// Whether it existed (if not, undo deletes it).
     pub existed: bool,
+    /// Its permission bits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<u32>,
 }
 
-fn saved_dir(repo: &Repo, id: &str) -> std::path::PathBuf {
-    repo.common_dir().join("rollback").join("saved").join(id)
+/// `$GIT_DIR/rollback/saved/<id>/`: copies of files no snapshot holds.
+fn saved_dir(repo: &Repo, id: &str) -> Result<std::path::PathBuf> {
+    crate::archive::check_id(id)?;
+    Ok(repo.common_dir().join("rollback").join("saved").join(id))
 }
 
-/// Copy the current content of `paths` to `$GIT_DIR/rollback/saved/<id>/`.
-fn save_ignored<'a>(
+/// Create `dir` and its missing parents readable by the owner only (saved
+/// files may be secrets such as `.env`).
+fn create_private_dir(dir: &std::path::Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .context(format!("creating '{}'", dir.display()))
+}
+
+/// Copy the current content of `paths` to the saved-files area of
+/// operation `id`, each with its permission bits.
+fn save_files<'a>(
     repo: &Repo,
     id: &str,
     paths: impl Iterator<Item = &'a str>,
 ) -> Result<Vec<Saved>> {
-    let dir = saved_dir(repo, id);
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let dir = saved_dir(repo, id)?;
     let mut out = Vec::new();
     for path in paths {
-        let existed = match std::fs::read(repo.workdir().join(path)) {
+        let full = repo.workdir().join(path);
+        let (existed, mode) = match std::fs::read(&full) {
             Ok(bytes) => {
+                let mode = full.metadata()?.permissions().mode() & 0o7777;
                 let copy = dir.join(path);
-                std::fs::create_dir_all(copy.parent().unwrap_or(&dir))?;
-                std::fs::write(&copy, bytes).context(format!("saving '{path}'"))?;
-                true
+                create_private_dir(copy.parent().unwrap_or(&dir))?;
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(mode & 0o777)
+                    .open(&copy)
+                    .and_then(|mut f| f.write_all(&bytes))
+                    .context(format!("saving '{path}'"))?;
+                (true, Some(mode))
             }
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => false,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => (false, None),
             Err(err) => return Err(Error::from(err).context(format!("reading '{path}'"))),
         };
         out.push(Saved {
             path: path.to_owned(),
             existed,
+            mode,
         });
     }
     Ok(out)
 }
 
-/// The ignored files an event saved, as writes that put them back (for `undo`).
-pub fn saved_writes(repo: &Repo, event: &Event) -> Result<Vec<(String, Option<Vec<u8>>)>> {
+/// The files an event saved, as writes that put them back (for `undo`).
+pub fn saved_writes(repo: &Repo, event: &Event) -> Result<Vec<ExactWrite>> {
     let Some(saved) = event.details.get("saved") else {
         return Ok(Vec::new());
     };
     let saved: Vec<Saved> = serde_json::from_value(saved.clone())?;
-    let dir = saved_dir(repo, &event.id);
+    let dir = saved_dir(repo, &event.id)?;
     saved
         .into_iter()
         .map(|s| {
+            crate::archive::check_entry_path(&s.path)?;
             let content = if s.existed {
-                Some(
-                    std::fs::read(dir.join(&s.path))
-                        .context(format!("reading the saved copy of '{}'", s.path))?,
-                )
+                let bytes = std::fs::read(dir.join(&s.path))
+                    .context(format!("reading the saved copy of '{}'", s.path))?;
+                Some((bytes, s.mode.unwrap_or(0o644)))
             } else {
                 None
             };
-            Ok((s.path, content))
+            Ok(ExactWrite {
+                path: s.path,
+                content,
+            })
         })
         .collect()
+}
+
+/// Paths joined for a message.
+fn list(paths: &[gix::bstr::BString]) -> String {
+    paths
+        .iter()
+        .map(|p| p.to_str_lossy())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Before the first write: keep the safety snapshot reachable under
@@ -506,8 +646,73 @@ fn move_head(
     Ok(())
 }
 
-/// The event `undo` reverses: the named one, or the newest that changed anything.
-pub fn undo_target<'a>(events: &'a [Event], id: Option<&str>) -> Result<&'a Event> {
+/// Why `event` cannot be undone here, if it cannot: it was made in another
+/// clone (its safety snapshot ref is not ours, as with a fetched ledger) or
+/// another worktree, or it names a state that cannot be restored (HEAD on
+/// something other than a branch, a missing commit, a time in the future).
+pub fn not_undoable_here(repo: &Repo, event: &Event) -> Result<Option<String>> {
+    let Some(snapshot) = &event.snapshot else {
+        return Ok(Some("it changed no files".into()));
+    };
+    if event.worktree != repo.worktree_id() {
+        return Ok(Some(format!(
+            "it was made in {}",
+            match &event.worktree {
+                Some(id) => format!("the linked worktree '{id}'"),
+                None => "the main work tree".into(),
+            }
+        )));
+    }
+    let ours = crate::archive::check_id(&event.id).is_ok()
+        && repo
+            .git
+            .try_find_reference(format!("{SNAPSHOT_REFS}{}", event.id).as_str())?
+            .and_then(|r| r.target().try_id().map(|id| id.to_string()))
+            .is_some_and(|id| &id == snapshot);
+    if !ours {
+        return Ok(Some(
+            "it was not made in this clone (no safety snapshot of it here)".into(),
+        ));
+    }
+    let head = match &event.head_before {
+        Some(head) => head,
+        None => return Ok(Some("it did not record HEAD".into())),
+    };
+    if head
+        .branch
+        .as_deref()
+        .is_some_and(|b| !b.starts_with("refs/heads/") || gix::refs::FullName::try_from(b).is_err())
+    {
+        return Ok(Some(format!(
+            "HEAD was recorded on '{}', which is not a branch",
+            head.branch.as_deref().unwrap_or_default()
+        )));
+    }
+    for (what, id) in [("HEAD", head.oid.as_str()), ("snapshot", snapshot.as_str())] {
+        let is_commit = ObjectId::from_hex(id.as_bytes())
+            .ok()
+            .and_then(|id| repo.git.try_find_object(id).ok().flatten())
+            .is_some_and(|object| object.kind == gix::object::Kind::Commit);
+        if !is_commit {
+            return Ok(Some(format!(
+                "its {what} '{id}' is not a commit in this repository"
+            )));
+        }
+    }
+    let now = jiff::Timestamp::now();
+    let sane = event
+        .at
+        .parse::<jiff::Timestamp>()
+        .is_ok_and(|at| at <= now + jiff::SignedDuration::from_mins(10));
+    if !sane {
+        return Ok(Some(format!("its time '{}' is in the future", event.at)));
+    }
+    Ok(None)
+}
+
+/// The event `undo` reverses: the named one, or the newest that changed
+/// anything in this worktree of this clone.
+pub fn undo_target<'a>(repo: &Repo, events: &'a [Event], id: Option<&str>) -> Result<&'a Event> {
     match id {
         Some(id) => {
             let event = ledger::find(events, id).ok_or_else(|| {
@@ -520,10 +725,22 @@ pub fn undo_target<'a>(events: &'a [Event], id: Option<&str>) -> Result<&'a Even
                     event.id, event.kind
                 )));
             }
+            if let Some(why) = not_undoable_here(repo, event)? {
+                return Err(Error::refused(format!(
+                    "operation '{}' ({}) cannot be undone here: {why}",
+                    event.id, event.kind
+                )));
+            }
             Ok(event)
         }
-        None => events.iter().find(|e| e.is_undoable()).ok_or_else(|| {
-            Error::usage("there is no operation to undo").hint("git rollback log lists operations")
-        }),
+        None => {
+            for event in events.iter().filter(|e| e.is_undoable()) {
+                if not_undoable_here(repo, event)?.is_none() {
+                    return Ok(event);
+                }
+            }
+            Err(Error::usage("there is no operation to undo")
+                .hint("git rollback log lists operations"))
+        }
     }
 }

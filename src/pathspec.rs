@@ -37,6 +37,12 @@ fn self_and_ancestors(path: &BStr) -> impl Iterator<Item = &BStr> {
     )
 }
 
+/// Whether `path` is `dir` or below it.
+pub fn is_under(path: &BStr, dir: &str) -> bool {
+    path.strip_prefix(dir.as_bytes())
+        .is_some_and(|rest| rest.is_empty() || rest[0] == b'/')
+}
+
 fn glob_matches(pattern: &BStr, path: &BStr) -> bool {
     self_and_ancestors(path).any(|candidate| {
         gix::glob::wildmatch(pattern, candidate, gix::glob::wildmatch::Mode::empty())

@@ -177,6 +177,18 @@ impl Repo {
         std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned())
     }
 
+    /// The id of the linked worktree this is (`worktrees/<id>` under the
+    /// common dir), `None` for the main work tree.
+    pub fn worktree_id(&self) -> Option<String> {
+        let own =
+            std::fs::canonicalize(self.git_dir()).unwrap_or_else(|_| self.git_dir().to_owned());
+        (own != self.common_dir()).then(|| {
+            own.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
+    }
+
     /// This worktree's own git dir (where MERGE_HEAD and the index live).
     pub fn git_dir(&self) -> &Path {
         self.git.git_dir()

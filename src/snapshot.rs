@@ -12,7 +12,7 @@
 //! current state and the target as tree diffs, so its cost follows the change,
 //! not the size of the repository.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use gix::bstr::{BStr, BString, ByteSlice};
@@ -103,11 +103,40 @@ pub struct Counts {
     pub untracked: usize,
 }
 
+/// What a file looked like when it was read, to tell just before a write
+/// whether it changed since (size, modification time, inode, mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    size: u64,
+    mtime: (i64, i64),
+    inode: u64,
+    mode: u32,
+}
+
+impl Stamp {
+    pub fn of(meta: &std::fs::Metadata) -> Stamp {
+        use std::os::unix::fs::MetadataExt;
+        Stamp {
+            size: meta.size(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            inode: meta.ino(),
+            mode: meta.mode(),
+        }
+    }
+}
+
 /// The result of [`capture`].
 #[derive(Debug, Clone)]
 pub struct Capture {
     pub state: State,
     pub counts: Counts,
+    /// Files whose bytes the snapshot's blobs do not give back exactly (a
+    /// lossy clean filter, a line-ending conversion): the operation keeps a
+    /// copy of their bytes in the saved-files area, so `undo` is exact.
+    pub inexact: Vec<BString>,
+    /// How each changed file looked when it was read (`None`: absent),
+    /// for [`changed_since`]; other paths are as the index's stat data says.
+    pub stamps: HashMap<BString, Option<Stamp>>,
 }
 
 impl Capture {
@@ -116,10 +145,143 @@ impl Capture {
     }
 }
 
+/// A work-tree file stored as a blob.
+struct Hashed {
+    id: ObjectId,
+    kind: EntryKind,
+    /// Whether checking the blob out gives back the bytes on disk.
+    exact: bool,
+    stamp: Stamp,
+}
+
+/// Files larger than this are stored by streaming them through the clean
+/// filter, without the round-trip check (which holds a file in memory).
+const ROUND_TRIP_LIMIT: u64 = 256 << 20;
+
+/// Store the work-tree file at `path` as git would (`git add`: the clean
+/// side of its filters) and tell whether checking it out again gives back
+/// the same bytes. `None` when there is nothing to store.
+fn hash_file(
+    repo: &Repo,
+    pipeline: &mut gix::filter::Pipeline<'_>,
+    index: &gix::index::State,
+    path: &BStr,
+) -> Result<Option<Hashed>> {
+    use gix::filter::plumbing::driver::apply::{Delay, MaybeDelayed};
+    use gix::filter::plumbing::pipeline::convert::{ToGitOutcome, ToWorktreeOutcome};
+    use std::io::Read;
+    let relative = gix::path::from_bstr(path)?;
+    let full = repo.workdir().join(&relative);
+    let meta = match std::fs::symlink_metadata(&full) {
+        Ok(meta) => meta,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(Error::from(err).context(format!("reading '{}'", path))),
+    };
+    let stamp = Stamp::of(&meta);
+    if !meta.is_file() || meta.len() > ROUND_TRIP_LIMIT {
+        return Ok(pipeline
+            .worktree_file_to_object(path, index)?
+            .map(|(id, kind, _)| Hashed {
+                id,
+                kind,
+                exact: true,
+                stamp,
+            }));
+    }
+    let bytes = std::fs::read(&full).context(format!("reading '{path}'"))?;
+    let clean: std::borrow::Cow<'_, [u8]> =
+        match pipeline.convert_to_git(&bytes[..], &relative, index)? {
+            ToGitOutcome::Unchanged(_) => bytes.as_slice().into(),
+            ToGitOutcome::Buffer(buf) => buf.to_vec().into(),
+            ToGitOutcome::Process(mut read) => {
+                let mut out = Vec::new();
+                read.read_to_end(&mut out)?;
+                out.into()
+            }
+        };
+    let id = repo.git.write_blob(&*clean)?.detach();
+    let options = gix::filter::plumbing::pipeline::convert::to_worktree::Options {
+        can_delay: Delay::Forbid,
+        ..Default::default()
+    };
+    let exact = match pipeline.convert_to_worktree(&clean, path, options)? {
+        ToWorktreeOutcome::Unchanged(out) | ToWorktreeOutcome::Buffer(out) => {
+            out == bytes.as_slice()
+        }
+        ToWorktreeOutcome::Process(MaybeDelayed::Immediate(mut read)) => {
+            let mut out = Vec::new();
+            read.read_to_end(&mut out)?;
+            out == bytes
+        }
+        ToWorktreeOutcome::Process(MaybeDelayed::Delayed(_)) => false,
+    };
+    let kind = if gix::fs::is_executable(&meta) {
+        EntryKind::BlobExecutable
+    } else {
+        EntryKind::Blob
+    };
+    Ok(Some(Hashed {
+        id,
+        kind,
+        exact,
+        stamp,
+    }))
+}
+
+/// Untracked paths that the `.gitignore` files of `tree` ignore, where
+/// those differ from the index's (the rules in force after an operation
+/// that brings `tree`): such a file is treated as ignored, so it never
+/// enters an object and is never deleted.
+fn ignored_by_tree(
+    repo: &Repo,
+    index_tree: ObjectId,
+    tree: ObjectId,
+    untracked: &[BString],
+) -> Result<std::collections::HashSet<BString>> {
+    let mut out = std::collections::HashSet::new();
+    if untracked.is_empty() || tree == index_tree {
+        return Ok(out);
+    }
+    let mut changes = BTreeMap::new();
+    tree_changes(repo, index_tree, tree, &mut changes)?;
+    let rules_differ = changes
+        .keys()
+        .any(|path| path.rsplit_str("/").next() == Some(b".gitignore".as_slice()));
+    if !rules_differ {
+        return Ok(out);
+    }
+    let index = repo.git.index_from_tree(&tree)?;
+    let mut excludes = repo.git.excludes(
+        &index,
+        None,
+        gix::worktree::stack::state::ignore::Source::IdMapping,
+    )?;
+    for path in untracked {
+        if excludes
+            .at_entry(path.as_bstr(), Some(gix::index::entry::Mode::FILE))?
+            .is_excluded()
+        {
+            out.insert(path.clone());
+        }
+    }
+    Ok(out)
+}
+
 /// Capture HEAD, the index and the work tree (tracked, staged and untracked,
 /// not ignored files) as a stash-format commit, or return HEAD when clean.
 /// `message` replaces the default `WIP on <branch>: …` subject (as `On <branch>: <message>`).
-pub fn capture(repo: &Repo, message: Option<&str>) -> Result<Capture> {
+///
+/// `rules_after`: the tree the operation will bring, when known. An
+/// untracked file its `.gitignore` files ignore is treated as ignored (a
+/// file ignored before or after the operation never enters an object). The
+/// backup directory, when inside the work tree, is always ignored.
+/// Entries marked skip-worktree or assume-unchanged are compared by
+/// content, not stat data, so local edits to them are captured too.
+pub fn capture(
+    repo: &Repo,
+    message: Option<&str>,
+    rules_after: Option<ObjectId>,
+) -> Result<Capture> {
     let git = &repo.git;
     crate::trace::phase("capture: start");
     let head_commit = match git.head()?.id() {
@@ -138,6 +300,7 @@ pub fn capture(repo: &Repo, message: Option<&str>) -> Result<Capture> {
     let mut removed: Vec<BString> = Vec::new();
     let mut untracked: Vec<BString> = Vec::new();
     let mut conflicts: Vec<BString> = Vec::new();
+    let mut restamped: Vec<BString> = Vec::new();
 
     let status = git
         .status(gix::progress::Discard)?
@@ -161,8 +324,9 @@ pub fn capture(repo: &Repo, message: Option<&str>) -> Result<Capture> {
                     modified.push(rela_path)
                 }
                 EntryStatus::IntentToAdd => modified.push(rela_path),
-                EntryStatus::Change(Change::SubmoduleModification(_))
-                | EntryStatus::NeedsUpdate(_) => {}
+                // Same content, other stat data: the file as it is now is the reference.
+                EntryStatus::NeedsUpdate(_) => restamped.push(rela_path),
+                EntryStatus::Change(Change::SubmoduleModification(_)) => {}
             },
             Item::DirectoryContents { entry, .. } => {
                 if entry.status == gix::dir::entry::Status::Untracked
@@ -192,10 +356,71 @@ pub fn capture(repo: &Repo, message: Option<&str>) -> Result<Capture> {
         .hint("resolve the conflicts (git add / git rm) or abort the merge first"));
     }
 
+    // Status trusts the flags of skip-worktree and assume-unchanged entries;
+    // a file on disk under such an entry is compared by content.
+    let mut hashed: HashMap<BString, Hashed> = HashMap::new();
+    for entry in index.entries() {
+        use gix::index::entry::Flags;
+        if !entry
+            .flags
+            .intersects(Flags::SKIP_WORKTREE | Flags::ASSUME_VALID)
+            || entry.stage() != gix::index::entry::Stage::Unconflicted
+            || entry.mode == gix::index::entry::Mode::COMMIT
+        {
+            continue;
+        }
+        let path = entry.path(&index);
+        if let Some(file) = hash_file(repo, &mut pipeline, &index, path)? {
+            if file.id != entry.id || index_mode(file.kind) != entry.mode {
+                modified.push(path.to_owned());
+                hashed.insert(path.to_owned(), file);
+            }
+        }
+    }
+
+    // Untracked files that the rules after the operation ignore, and the
+    // backup directory, stay out of every object.
+    let backup_dir = crate::backup::dir_in_worktree(repo);
+    if let Some(dir) = &backup_dir {
+        untracked.retain(|path| !crate::pathspec::is_under(path.as_bstr(), dir));
+    }
+
     // I: the index's own tree, reusing its cache tree.
     let (index_tree, _) = index_tree::write(git, &index)?;
+    if let Some(tree) = rules_after {
+        let ignored = ignored_by_tree(repo, index_tree, tree, &untracked)?;
+        untracked.retain(|path| !ignored.contains(path));
+    }
     let mut staged = BTreeMap::new();
     tree_changes(repo, head_tree, index_tree, &mut staged)?;
+    let mut inexact = Vec::new();
+    let mut stamps: HashMap<BString, Option<Stamp>> =
+        removed.iter().map(|path| (path.clone(), None)).collect();
+    for path in restamped {
+        let meta =
+            std::fs::symlink_metadata(repo.workdir().join(gix::path::from_bstr(path.as_bstr())?));
+        stamps.insert(path, meta.ok().as_ref().map(Stamp::of));
+    }
+    let mut store = |path: &BString, editor: &mut gix::object::tree::Editor<'_>| -> Result<()> {
+        let file = match hashed.remove(path) {
+            Some(file) => Some(file),
+            None => hash_file(repo, &mut pipeline, &index, path.as_bstr())?,
+        };
+        match file {
+            Some(file) => {
+                if !file.exact {
+                    inexact.push(path.clone());
+                }
+                stamps.insert(path.clone(), Some(file.stamp));
+                editor.upsert(path.as_bstr(), file.kind, file.id)?;
+            }
+            None => {
+                stamps.insert(path.clone(), None);
+                editor.remove(path.as_bstr())?;
+            }
+        }
+        Ok(())
+    };
     // W: the index tree with the work tree's changes to tracked files.
     let worktree_tree = if modified.is_empty() && removed.is_empty() {
         index_tree
@@ -205,10 +430,7 @@ pub fn capture(repo: &Repo, message: Option<&str>) -> Result<Capture> {
             editor.remove(path.as_bstr())?;
         }
         for path in &modified {
-            match pipeline.worktree_file_to_object(path.as_bstr(), &index)? {
-                Some((id, kind, _)) => editor.upsert(path.as_bstr(), kind, id)?,
-                None => editor.remove(path.as_bstr())?,
-            };
+            store(path, &mut editor)?;
         }
         editor.write()?.detach()
     };
@@ -218,11 +440,10 @@ pub fn capture(repo: &Repo, message: Option<&str>) -> Result<Capture> {
     } else {
         let mut editor = git.edit_tree(ObjectId::empty_tree(git.object_hash()))?;
         for path in &untracked {
-            if let Some((id, kind, _)) = pipeline.worktree_file_to_object(path.as_bstr(), &index)? {
-                editor.upsert(path.as_bstr(), kind, id)?;
-            }
+            store(path, &mut editor)?;
         }
-        Some(editor.write()?.detach())
+        let tree = editor.write()?.detach();
+        (tree != ObjectId::empty_tree(git.object_hash())).then_some(tree)
     };
 
     crate::trace::phase("capture: trees");
@@ -241,6 +462,8 @@ pub fn capture(repo: &Repo, message: Option<&str>) -> Result<Capture> {
                 untracked_tree,
             },
             counts,
+            inexact,
+            stamps,
         });
     }
 
@@ -275,6 +498,8 @@ pub fn capture(repo: &Repo, message: Option<&str>) -> Result<Capture> {
             untracked_tree,
         },
         counts,
+        inexact,
+        stamps,
     })
 }
 
@@ -441,13 +666,47 @@ pub fn plan(repo: &Repo, current: &State, target: &State) -> Result<Plan> {
             })
         )
     });
+    // A skip-worktree entry with no file on disk (outside a sparse
+    // checkout's cone) stays off the disk; only its index entry changes.
+    let index = repo.git.index_or_empty()?;
+    let mut sparse = Vec::new();
+    for path in plan.worktree.keys() {
+        let skipped = index
+            .entry_by_path(path.as_bstr())
+            .is_some_and(|e| e.flags.contains(gix::index::entry::Flags::SKIP_WORKTREE));
+        if skipped
+            && std::fs::symlink_metadata(repo.workdir().join(gix::path::from_bstr(path.as_bstr())?))
+                .is_err()
+        {
+            sparse.push(path.clone());
+        }
+    }
+    for path in sparse {
+        plan.worktree.remove(&path);
+    }
     Ok(plan)
 }
 
-/// Paths the plan would write over that are on disk but neither tracked nor
-/// among the untracked files of `current`: ignored files, which no snapshot
-/// holds, so overwriting them would lose them.
-pub fn ignored_in_the_way(repo: &Repo, current: &State, plan: &Plan) -> Result<Vec<BString>> {
+/// What stands in the way of a plan and would be lost if it were carried
+/// out: no snapshot holds ignored files or another repository.
+#[derive(Debug, Default)]
+pub struct InTheWay {
+    /// Ignored files the plan would overwrite or remove with a directory.
+    pub ignored: Vec<BString>,
+    /// Directories holding a repository (a `.git` directory or gitfile: a
+    /// submodule, a nested clone) that the plan would replace or write into.
+    pub repositories: Vec<BString>,
+}
+
+/// Whether `dir` (a directory on disk) is the top of a repository.
+fn holds_repository(dir: &Path) -> bool {
+    dir.join(".git").symlink_metadata().is_ok()
+}
+
+/// Look at what is on disk where the plan writes: paths that are on disk
+/// but neither tracked nor among the untracked files of `current` (ignored
+/// files, which no snapshot holds), and repositories.
+pub fn in_the_way(repo: &Repo, current: &State, plan: &Plan) -> Result<InTheWay> {
     let current_untracked = tree_blobs(repo, current.untracked_tree)?;
     let index = repo.git.index_or_empty()?;
     let known = |path: &BStr| {
@@ -455,12 +714,13 @@ pub fn ignored_in_the_way(repo: &Repo, current: &State, plan: &Plan) -> Result<V
     };
     let workdir = repo.workdir();
     let mut checked_dirs = std::collections::HashSet::new();
-    let mut out = Vec::new();
+    let mut out = InTheWay::default();
     for (path, change) in &plan.worktree {
         if !matches!(change, Change::Write(_)) {
             continue;
         }
-        // A file where one of the path's directories must be created.
+        // A file where one of the path's directories must be created, or a
+        // repository the path would be written into.
         for end in path
             .iter()
             .enumerate()
@@ -471,42 +731,122 @@ pub fn ignored_in_the_way(repo: &Repo, current: &State, plan: &Plan) -> Result<V
             if !checked_dirs.insert(parent.to_owned()) {
                 continue;
             }
-            let meta = std::fs::symlink_metadata(workdir.join(gix::path::from_bstr(parent)?));
-            if meta.is_ok_and(|m| !m.is_dir()) && !known(parent) {
-                out.push(parent.to_owned());
+            let on_disk = workdir.join(gix::path::from_bstr(parent)?);
+            match std::fs::symlink_metadata(&on_disk) {
+                Ok(meta) if meta.is_dir() && holds_repository(&on_disk) => {
+                    out.repositories.push(parent.to_owned())
+                }
+                Ok(meta) if !meta.is_dir() && !known(parent) => out.ignored.push(parent.to_owned()),
+                _ => {}
             }
-        }
-        if known(path.as_bstr()) {
-            continue;
         }
         let on_disk = workdir.join(gix::path::from_bstr(path.as_bstr())?);
         match std::fs::symlink_metadata(&on_disk) {
-            // A directory in the way: what in it is neither tracked nor untracked would go with it.
+            // A directory in the way goes with everything in it: refuse when
+            // it holds a repository, or files neither tracked nor untracked.
             Ok(meta) if meta.is_dir() => {
-                for entry in walkdir::WalkDir::new(&on_disk).min_depth(1) {
+                let mut walk = walkdir::WalkDir::new(&on_disk).into_iter();
+                while let Some(entry) = walk.next() {
                     let entry = entry?;
+                    let relative = entry.path().strip_prefix(workdir).unwrap_or(entry.path());
+                    let relative = gix::path::into_bstr(relative)?.into_owned();
                     if entry.file_type().is_dir() {
+                        if holds_repository(entry.path()) {
+                            out.repositories.push(relative);
+                            walk.skip_current_dir();
+                        }
                         continue;
                     }
-                    let relative = entry.path().strip_prefix(workdir).unwrap_or(entry.path());
-                    let relative = BString::from(relative.to_string_lossy().replace('\\', "/"));
                     if !known(relative.as_bstr()) {
-                        out.push(relative);
+                        out.ignored.push(relative);
                     }
                 }
             }
-            Ok(_) => out.push(path.clone()),
-            Err(_) => {}
+            Ok(_) if !known(path.as_bstr()) => out.ignored.push(path.clone()),
+            _ => {}
         }
     }
-    out.sort();
-    out.dedup();
+    for list in [&mut out.ignored, &mut out.repositories] {
+        list.sort();
+        list.dedup();
+    }
+    Ok(out)
+}
+
+/// Paths the plan writes or deletes that changed on disk since `capture`
+/// read the work tree (an edit saved while the operation was running):
+/// writing them would lose that edit, which no snapshot holds.
+pub fn changed_since(repo: &Repo, capture: &Capture, plan: &Plan) -> Result<Vec<BString>> {
+    use std::os::unix::fs::MetadataExt;
+    let index = repo.git.index_or_empty()?;
+    let mut pipeline = None;
+    let mut out = Vec::new();
+    for path in plan.worktree.keys() {
+        let meta =
+            std::fs::symlink_metadata(repo.workdir().join(gix::path::from_bstr(path.as_bstr())?))
+                .ok();
+        let unchanged = match capture.stamps.get(path) {
+            Some(stamp) => meta.as_ref().map(Stamp::of) == *stamp,
+            None => match index.entry_by_path(path.as_bstr()) {
+                // Clean at capture time: as the index's stat data says.
+                Some(entry) => match &meta {
+                    None => entry
+                        .flags
+                        .contains(gix::index::entry::Flags::SKIP_WORKTREE),
+                    Some(_) if entry.stat == gix::index::entry::Stat::default() => true,
+                    Some(meta) => {
+                        let stat = &entry.stat;
+                        let same_stat = stat.size == meta.size() as u32
+                            && stat.mtime.secs == meta.mtime() as u32
+                            && stat.mtime.nsecs == meta.mtime_nsec() as u32
+                            && stat.ino == meta.ino() as u32;
+                        // Other stat data (a file put back by rename, a
+                        // touch): compare the content, as status did.
+                        same_stat || {
+                            let pipeline = match &mut pipeline {
+                                Some(pipeline) => pipeline,
+                                slot @ None => slot.insert(repo.git.filter_pipeline(None)?.0),
+                            };
+                            pipeline
+                                .worktree_file_to_object(path.as_bstr(), &index)?
+                                .is_some_and(|(id, kind, _)| {
+                                    id == entry.id && index_mode(kind) == entry.mode
+                                })
+                        }
+                    }
+                },
+                // Neither tracked nor untracked: it was not there.
+                None => meta.is_none() || meta.is_some_and(|m| m.is_dir()),
+            },
+        };
+        if !unchanged {
+            out.push(path.clone());
+        }
+    }
     Ok(out)
 }
 
 /// Carry out a plan: delete and write work-tree files, then update the index
 /// (stat data refreshed for the files written, so git does not re-read them).
-pub fn apply(repo: &Repo, plan: &Plan) -> Result<()> {
+/// The index lock, taken before the first write of an operation and held
+/// until the index is written through it: a `git commit` running meanwhile
+/// fails instead of having its index replaced, and an operation finding
+/// the index locked refuses before it changes anything.
+pub struct IndexLock(gix::lock::File);
+
+impl IndexLock {
+    pub fn acquire(repo: &Repo) -> Result<IndexLock> {
+        let path = repo.git.index_path();
+        gix::lock::File::acquire_to_update_resource(&path, gix::lock::acquire::Fail::Immediately, None, 0)
+            .map(IndexLock)
+            .map_err(|_| {
+                Error::refused(format!("the index is locked: '{}.lock' exists", path.display()))
+                    .hint("another git process is running (a commit, an editor's git integration); if none is, remove that file")
+            })
+    }
+}
+
+pub fn apply(repo: &Repo, plan: &Plan, lock: IndexLock) -> Result<()> {
     let git = &repo.git;
     let workdir = repo.workdir();
 
@@ -584,9 +924,13 @@ pub fn apply(repo: &Repo, plan: &Plan) -> Result<()> {
                 entry.id = blob.id;
                 entry.mode = index_mode(blob.kind);
                 entry.stat = gix::index::entry::Stat::default();
-                entry.flags.remove(
-                    gix::index::entry::Flags::INTENT_TO_ADD | gix::index::entry::Flags::EXTENDED,
-                );
+                // Intent-to-add ends with real content; skip-worktree (and
+                // the extended-flags bit that carries it) is kept.
+                use gix::index::entry::Flags;
+                entry.flags.remove(Flags::INTENT_TO_ADD);
+                if !entry.flags.contains(Flags::SKIP_WORKTREE) {
+                    entry.flags.remove(Flags::EXTENDED);
+                }
             }
             None => added.push((path, *blob)),
         }
@@ -629,7 +973,7 @@ pub fn apply(repo: &Repo, plan: &Plan) -> Result<()> {
     }
     crate::trace::phase("apply: index edited");
     index.remove_resolve_undo();
-    write_index(&index).context("writing the index")?;
+    write_index(&index, lock).context("writing the index")?;
     crate::trace::phase("apply: index written");
     Ok(())
 }
@@ -637,7 +981,7 @@ pub fn apply(repo: &Repo, plan: &Plan) -> Result<()> {
 /// Write the index like `gix::index::File::write` does, but serialize it to
 /// memory first and hash it in one pass, rather than hashing the many small
 /// writes of the entries one by one.
-fn write_index(index: &gix::index::File) -> Result<()> {
+fn write_index(index: &gix::index::File, lock: IndexLock) -> Result<()> {
     use std::io::Write;
     let mut bytes = Vec::with_capacity(index.entries().len() * 96 + 4096);
     // `State::write_to` is generic over the writer (`File::write_to` goes through
@@ -648,12 +992,7 @@ fn write_index(index: &gix::index::File) -> Result<()> {
     hasher.update(&bytes);
     let digest = hasher.try_finalize()?;
     bytes.extend_from_slice(digest.as_slice());
-    let mut lock = gix::lock::File::acquire_to_update_resource(
-        index.path(),
-        gix::lock::acquire::Fail::Immediately,
-        None,
-        0,
-    )?;
+    let mut lock = lock.0;
     lock.write_all(&bytes)?;
     lock.commit().map_err(|err| err.error)?;
     Ok(())

@@ -73,6 +73,13 @@ impl Ui {
         }))
     }
 
+    /// Print a warning to stderr (`warning: …`, as git does), unless `--quiet`.
+    pub fn warn(&self, message: &str) {
+        if !self.quiet {
+            let _ = writeln!(std::io::stderr().lock(), "warning: {message}");
+        }
+    }
+
     /// Print an error and its hints to stderr.
     pub fn error(&self, err: &Error) {
         let mut stderr = std::io::stderr().lock();

@@ -95,21 +95,16 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         retry = format!("{retry_base}-{number}");
     }
 
-    // The failure report. The tests run first: what they leave in the work
-    // tree is part of the state saved below.
+    // Everything is saved on the backup branch before anything runs.
     let verify = super::verify_checks(settings.verify.as_deref(), args.no_test);
-    let test = match (verify.first(), args.dry_run) {
-        (Some(command), false) => {
-            check::ensure_runnable(&repo, command)?;
-            Some(check::run(
-                &repo,
-                &Check::new("test", &command.command),
-                &[],
-            )?)
-        }
-        _ => None,
-    };
-    let capture = snapshot::capture(&repo, Some(&format!("sprint {n} backup")))?;
+    if let (Some(command), false) = (verify.first(), args.dry_run) {
+        check::ensure_runnable(&repo, command)?;
+    }
+    let capture = snapshot::capture(
+        &repo,
+        Some(&format!("sprint {n} backup")),
+        Some(State::of_commit(&repo, start_head)?.worktree_tree),
+    )?;
     let commits = sprint::commits_since(&repo, start_head, head.oid()?)?;
     let start_tree = repo.git.find_commit(start_head)?.tree_id()?.detach();
     let work = sprint::backup_commit(
@@ -128,6 +123,16 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
             format!("git-rollback: sprint {n} backup"),
         )?;
     }
+    // The failure report: the tests run once the work is saved; what they
+    // leave in the work tree is captured again by the rollback itself.
+    let test = match (verify.first(), args.dry_run) {
+        (Some(command), false) => Some(check::run(
+            &repo,
+            &Check::new("test", &command.command),
+            &[],
+        )?),
+        _ => None,
+    };
     let mut request = Request::new(
         "sprint",
         State::of_commit(&repo, start_head)?,
@@ -137,7 +142,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         }),
     );
     request.checkpoint = Some(start.id.clone());
-    request.captured = Some(capture);
+    request.captured = test.is_none().then_some(capture);
     (request.reason, request.severity) = args.incident.into_parts();
     request.checks = verify;
     request.dry_run = args.dry_run;

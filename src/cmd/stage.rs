@@ -7,7 +7,7 @@ use std::rc::Rc;
 use git_rollback::backup::{self, RestoreOptions};
 use git_rollback::config::{self, Stage};
 use git_rollback::lock::Lock;
-use git_rollback::operation::{self, HeadAfter, Request};
+use git_rollback::operation::{self, ExactWrite, HeadAfter, Request};
 use git_rollback::pathspec::PathSpec;
 use git_rollback::snapshot::{self, State};
 use git_rollback::{checkpoint, Error, Result};
@@ -233,10 +233,15 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
                 }
             };
             request.derive = Some(Box::new(|_, current| Ok(current.clone())));
-            request.write_ignored = vec![(
-                env_file.clone(),
-                Some(apply_toggles(&old, &stage.toggles).into_bytes()),
-            )];
+            let mode = {
+                use std::os::unix::fs::PermissionsExt;
+                path.metadata()
+                    .map_or(0o644, |m| m.permissions().mode() & 0o7777)
+            };
+            request.write_exact = vec![ExactWrite {
+                path: env_file.clone(),
+                content: Some((apply_toggles(&old, &stage.toggles).into_bytes(), mode)),
+            }];
             request.details.insert("env_file".into(), env_file.into());
         }
         Level::Code => {

@@ -28,7 +28,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
     let _lock = Lock::acquire(&repo, "undo")?;
     let events = ledger::read_all(&repo)?;
-    let event = operation::undo_target(&events, args.operation.as_deref())?;
+    let event = operation::undo_target(&repo, &events, args.operation.as_deref())?;
     let snapshot = event.snapshot.as_deref().unwrap_or_default();
     let snapshot = gix::ObjectId::from_hex(snapshot.as_bytes()).map_err(|_| {
         Error::failed(format!(
@@ -46,7 +46,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         HeadAfter::Exactly(head),
     );
     request.undoes = Some(event.id.clone());
-    request.write_ignored = operation::saved_writes(&repo, event)?;
+    request.write_exact = operation::saved_writes(&repo, event)?;
     request.dry_run = args.dry_run;
     let outcome = operation::run(&repo, request)?;
     ui.print(&outcome)

@@ -323,9 +323,9 @@ fn entries_that_escape_the_target_are_refused() {
     for id in ["dotdot", "absolute", "through-link"] {
         let before = repo.observe();
         repo.rollback(&["backup", "restore", id])
-            .fails(3, "refusing archive entry");
+            .fails(3, "refusing path");
         repo.rollback(&["backup", "restore", id, "--into", into.to_str().unwrap()])
-            .fails(3, "refusing archive entry");
+            .fails(3, "refusing path");
         assert_eq!(repo.observe(), before);
     }
     assert!(!repo.path.parent().unwrap().join("escaped.txt").exists());
@@ -402,7 +402,7 @@ fn an_interrupted_backup_leaves_nothing_list_shows_or_restore_accepts() {
             e.unwrap()
                 .file_name()
                 .to_string_lossy()
-                .starts_with(".tmp-")
+                .starts_with(".git-rollback-tmp-")
         });
         if has_temp || std::time::Instant::now() > deadline {
             break;
@@ -427,7 +427,10 @@ fn an_interrupted_backup_leaves_nothing_list_shows_or_restore_accepts() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert!(names.iter().all(|n| n.starts_with(".tmp-")), "{names:?}");
+    assert!(
+        names.iter().all(|n| n.starts_with(".git-rollback-tmp-")),
+        "{names:?}"
+    );
     repo.rollback(&["backup", "restore", "latest"])
         .fails(2, "not found");
     // A later backup works, and clears what the interrupted one left.
@@ -435,7 +438,7 @@ fn an_interrupted_backup_leaves_nothing_list_shows_or_restore_accepts() {
     let leftovers: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".tmp-"))
+        .filter(|n| n.starts_with(".git-rollback-tmp-"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }

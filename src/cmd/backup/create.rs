@@ -83,6 +83,13 @@ pub fn create(
     ui: &Ui,
 ) -> Result<Created> {
     let dir = backup::dir(repo, settings);
+    if let Some(inside) = backup::dir_in_worktree(repo) {
+        ui.warn(&format!(
+            "the backup directory '{inside}' is inside the work tree: rollbacks and snapshots leave it out, \
+             but `git add -A` would not; set [backup] dir (or {}) to a directory outside it, or ignore it",
+            config::BACKUP_DIR_KEY
+        ));
+    }
     let manifest = backup::create(repo, &dir, options, &ui.progress())?;
     let mut event = Event::new(repo, "backup", repo.head()?.oid()?)?;
     event.checkpoint = manifest.checkpoint.clone();
