@@ -21,17 +21,61 @@ pub fn dir(repo: &Repo, settings: &Settings) -> PathBuf {
     }
 }
 
-/// The backup directory relative to the work tree root (`/`-separated),
-/// when it lies inside the work tree: captures treat it as ignored and the
-/// backup walk leaves it out, so archives never enter a snapshot, a backup
-/// or a rollback's deletions.
-pub fn dir_in_worktree(repo: &Repo) -> Option<String> {
-    let settings = crate::config::load(repo).ok()?;
-    let dir = dir(repo, &settings);
-    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
-    let relative = dir.strip_prefix(repo.workdir()).ok()?;
-    let relative = relative.to_str()?.to_owned();
+/// Where the backup directories that were ever inside the work tree are
+/// remembered (one relative path a line), so they stay protected when the
+/// setting that named them changes (`.rollback.toml` is itself rolled back).
+fn remembered_dirs(repo: &Repo) -> PathBuf {
+    repo.common_dir()
+        .join("rollback")
+        .join("backup-dirs-in-worktree")
+}
+
+/// `dir` relative to the work tree root, when it lies inside the work tree.
+pub fn inside_worktree(repo: &Repo, dir: &Path) -> Option<String> {
+    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
+    let relative = dir.strip_prefix(repo.workdir()).ok()?.to_str()?.to_owned();
     (!relative.is_empty()).then_some(relative)
+}
+
+/// The backup directories inside the work tree (relative, `/`-separated):
+/// the configured one and every one a backup was ever written to. Captures
+/// treat them as ignored and the backup walk leaves them out, so archives
+/// never enter a snapshot, a backup or a rollback's deletions.
+pub fn dirs_in_worktree(repo: &Repo) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_to_string(remembered_dirs(repo))
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| !line.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if let Some(configured) = crate::config::load(repo)
+        .ok()
+        .and_then(|settings| inside_worktree(repo, &dir(repo, &settings)))
+    {
+        if !out.contains(&configured) {
+            out.push(configured);
+        }
+    }
+    out
+}
+
+/// Remember `dir` when it lies inside the work tree; return its relative path.
+fn remember_if_inside(repo: &Repo, dir: &Path) -> Result<Option<String>> {
+    let Some(relative) = inside_worktree(repo, dir) else {
+        return Ok(None);
+    };
+    let list = remembered_dirs(repo);
+    let known = std::fs::read_to_string(&list).unwrap_or_default();
+    if !known.lines().any(|line| line == relative) {
+        use std::io::Write;
+        std::fs::create_dir_all(list.parent().unwrap_or(repo.common_dir().as_path()))?;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&list)?;
+        writeln!(file, "{relative}")?;
+    }
+    Ok(Some(relative))
 }
 
 /// Every complete backup (one with a manifest), newest first. Archives
@@ -102,7 +146,7 @@ pub fn walk_sources(
     each: &mut dyn FnMut(&Source) -> Result<()>,
 ) -> Result<()> {
     let index = repo.git.index_or_empty()?;
-    let backups = dir_in_worktree(repo);
+    let backups = dirs_in_worktree(repo);
     let mut excludes = repo.git.excludes(
         &index,
         None,
@@ -130,7 +174,7 @@ pub fn walk_sources(
         if file_type.is_dir() {
             if item.file_name() == ".git"
                 || item.path().join(".git").exists()
-                || backups.as_deref() == Some(rel.as_str())
+                || backups.contains(&rel)
             {
                 walk.skip_current_dir();
                 continue;
@@ -305,6 +349,7 @@ pub fn create(
     progress: &dyn Progress,
 ) -> Result<Manifest> {
     std::fs::create_dir_all(dir).context(format!("creating '{}'", dir.display()))?;
+    remember_if_inside(repo, dir)?;
     remove_leftovers(dir, TEMP_PREFIX, Leftover::File)?;
     // A first walk sizes the backup (nothing is kept), so space is checked before writing.
     let (count, bytes) = estimate(repo, options.include_ignored)?;

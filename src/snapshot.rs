@@ -189,6 +189,10 @@ fn hash_file(
             }));
     }
     let bytes = std::fs::read(&full).context(format!("reading '{path}'"))?;
+    // Exact only when the clean side is the bytes themselves and checking it
+    // out gives them back: the same bytes whether or not the writer applies
+    // the checkout conversions.
+    let mut exact = true;
     let clean: std::borrow::Cow<'_, [u8]> =
         match pipeline.convert_to_git(&bytes[..], &relative, index)? {
             ToGitOutcome::Unchanged(_) => bytes.as_slice().into(),
@@ -199,12 +203,13 @@ fn hash_file(
                 out.into()
             }
         };
+    exact &= *clean == *bytes;
     let id = repo.git.write_blob(&*clean)?.detach();
     let options = gix::filter::plumbing::pipeline::convert::to_worktree::Options {
         can_delay: Delay::Forbid,
         ..Default::default()
     };
-    let exact = match pipeline.convert_to_worktree(&clean, path, options)? {
+    exact &= match pipeline.convert_to_worktree(&clean, path, options)? {
         ToWorktreeOutcome::Unchanged(out) | ToWorktreeOutcome::Buffer(out) => {
             out == bytes.as_slice()
         }
@@ -380,9 +385,13 @@ pub fn capture(
 
     // Untracked files that the rules after the operation ignore, and the
     // backup directory, stay out of every object.
-    let backup_dir = crate::backup::dir_in_worktree(repo);
-    if let Some(dir) = &backup_dir {
-        untracked.retain(|path| !crate::pathspec::is_under(path.as_bstr(), dir));
+    let backup_dirs = crate::backup::dirs_in_worktree(repo);
+    if !backup_dirs.is_empty() {
+        untracked.retain(|path| {
+            !backup_dirs
+                .iter()
+                .any(|dir| crate::pathspec::is_under(path.as_bstr(), dir))
+        });
     }
 
     // I: the index's own tree, reusing its cache tree.

@@ -6,7 +6,7 @@ use sha2::Digest;
 
 use crate::support::TestRepo;
 
-fn backup_dir(repo: &TestRepo) -> PathBuf {
+pub(crate) fn backup_dir(repo: &TestRepo) -> PathBuf {
     repo.path.join(".git/rollback/backups")
 }
 
@@ -20,7 +20,7 @@ fn backup_ids(repo: &TestRepo) -> Vec<String> {
         .collect()
 }
 
-fn create(repo: &TestRepo, args: &[&str]) -> String {
+pub(crate) fn create(repo: &TestRepo, args: &[&str]) -> String {
     let mut all = vec!["backup", "create", "--json"];
     all.extend_from_slice(args);
     repo.rollback(&all).ok().json()["id"]
@@ -208,7 +208,7 @@ fn verify_names_the_damaged_entry() {
 }
 
 /// Write a crafted archive and its (self-consistent) manifest.
-fn crafted(repo: &TestRepo, id: &str, entries: &[(&str, Kind, &[u8])]) {
+pub(crate) fn crafted(repo: &TestRepo, id: &str, entries: &[(&str, Kind, &[u8])]) {
     let dir = backup_dir(repo);
     std::fs::create_dir_all(&dir).unwrap();
     let mut tar_bytes = Vec::new();

@@ -6,6 +6,7 @@ mod support;
 mod backup;
 mod bad_input;
 mod checkpoint;
+mod data_safety;
 mod environment;
 mod files;
 mod man;

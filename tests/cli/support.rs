@@ -304,11 +304,27 @@ impl TestRepo {
         out
     }
 
+    /// What a user sees, less the tool's own records (safety snapshot refs
+    /// and the ledger notes, which every operation adds to): after an undo
+    /// it must equal what it was before the operation.
+    pub fn observe_user(&self) -> Observed {
+        let mut observed = self.observe();
+        observed.refs = observed
+            .refs
+            .lines()
+            .filter(|line| {
+                !line.contains("\trefs/rollback/") && !line.ends_with("\trefs/notes/rollback")
+            })
+            .map(|line| format!("{line}\n"))
+            .collect();
+        observed
+    }
+
     /// The repository as a user sees it: files, index, HEAD and refs.
     pub fn observe(&self) -> Observed {
         Observed {
             files: self.files(),
-            index: self.git(&["ls-files", "--stage"]),
+            index: self.git(&["ls-files", "--stage", "-v"]),
             head: self.git_run(&["symbolic-ref", "-q", "HEAD"]).stdout()
                 + &self.git(&["rev-parse", "HEAD"]),
             refs: self.git(&["for-each-ref"]),

@@ -83,7 +83,7 @@ pub fn create(
     ui: &Ui,
 ) -> Result<Created> {
     let dir = backup::dir(repo, settings);
-    if let Some(inside) = backup::dir_in_worktree(repo) {
+    if let Some(inside) = backup::inside_worktree(repo, &dir) {
         ui.warn(&format!(
             "the backup directory '{inside}' is inside the work tree: rollbacks and snapshots leave it out, \
              but `git add -A` would not; set [backup] dir (or {}) to a directory outside it, or ignore it",

@@ -1,0 +1,546 @@
+//! Regression tests for the ways to lose data, the security holes and the
+//! corruptions an attack on the tool found (issue "nine ways to lose data
+//! and five security holes"). Each test reproduces one case and compares
+//! every byte, mode, index entry (flags included) and ref before and after.
+
+use std::os::unix::fs::PermissionsExt;
+
+use crate::support::TestRepo;
+
+fn mode_of(path: &std::path::Path) -> u32 {
+    path.symlink_metadata().unwrap().permissions().mode() & 0o7777
+}
+
+/// Whether git has an object with the id `content` would hash to.
+fn has_blob(repo: &TestRepo, content: &[u8]) -> bool {
+    let file = repo.path.parent().unwrap().join("probe");
+    std::fs::write(&file, content).unwrap();
+    let id = repo.git(&["hash-object", "--no-filters", file.to_str().unwrap()]);
+    repo.git_run(&["cat-file", "-e", id.trim()]).code() == 0
+}
+
+/// D1: the checkpoint has a plain file where a submodule now lives.
+#[test]
+fn d1_a_submodule_in_the_way_is_never_deleted() {
+    for absorbed in [false, true] {
+        let repo = TestRepo::fixture("basic");
+        repo.write("lib", "p\n");
+        repo.git(&["add", "lib"]);
+        repo.git(&["commit", "-q", "-m", "lib as a file"]);
+        repo.rollback(&["checkpoint", "c"]).ok();
+        repo.git(&["rm", "-q", "lib"]);
+        repo.git(&["commit", "-q", "-m", "rm"]);
+        let lib = repo.path.join("lib");
+        std::fs::create_dir(&lib).unwrap();
+        repo.git_in(&lib, &["init", "-q", "-b", "main"]);
+        std::fs::write(lib.join("s"), "s\n").unwrap();
+        repo.git_in(&lib, &["add", "s"]);
+        repo.git_in(&lib, &["commit", "-q", "-m", "only-here"]);
+        repo.git(&["submodule", "add", "-q", "./lib", "lib"]);
+        repo.git(&["commit", "-q", "-m", "sub"]);
+        if absorbed {
+            repo.git(&["submodule", "absorbgitdirs"]);
+            assert!(lib.join(".git").is_file(), "a gitfile");
+        }
+        std::fs::write(lib.join("s"), "s\ndirty\n").unwrap();
+        std::fs::write(lib.join("untracked"), "u\n").unwrap();
+        let before = repo.observe_user();
+        let run = repo
+            .rollback(&["to", "c"])
+            .fails(3, "a repository is in the way: lib");
+        assert!(run.stderr().contains("hint:"), "{}", run.stderr());
+        assert_eq!(repo.observe_user(), before, "absorbed: {absorbed}");
+        assert_eq!(
+            repo.git_in(&lib, &["log", "--format=%s"]),
+            "only-here\n",
+            "the submodule's own commit is still there"
+        );
+        // Nothing was recorded, so nothing is left to undo.
+        repo.rollback(&["undo"]).fails(2, "no operation to undo");
+        assert_eq!(repo.observe_user(), before);
+        repo.fsck();
+    }
+}
+
+/// D2: local edits to skip-worktree and assume-unchanged files.
+#[test]
+fn d2_skip_worktree_and_assume_unchanged_edits_are_saved_and_flags_kept() {
+    for flag in ["--skip-worktree", "--assume-unchanged"] {
+        let repo = TestRepo::fixture("basic");
+        repo.rollback(&["checkpoint", "c"]).ok();
+        repo.write("src/b.rs", "pub fn b() { committed }\n");
+        repo.git(&["commit", "-q", "-am", "change b"]);
+        repo.git(&["update-index", flag, "src/b.rs"]);
+        repo.write("src/b.rs", "local edit the index does not see\n");
+        let before = repo.observe_user();
+        repo.rollback(&["to", "c"]).ok();
+        assert_eq!(repo.read("src/b.rs"), "pub fn b() {}\n");
+        let flags = repo.git(&["ls-files", "-v", "src/b.rs"]);
+        let expected = if flag == "--skip-worktree" {
+            "S "
+        } else {
+            "h "
+        };
+        assert!(flags.starts_with(expected), "{flag}: {flags}");
+        repo.rollback(&["undo"]).ok();
+        assert_eq!(repo.read("src/b.rs"), "local edit the index does not see\n");
+        assert_eq!(repo.observe_user(), before, "{flag}");
+        repo.fsck();
+    }
+}
+
+/// D3: `.env` is ignored now, but not by the checkpoint's `.gitignore`.
+#[test]
+fn d3_a_file_ignored_before_or_after_never_enters_an_object() {
+    let repo = TestRepo::fixture("basic");
+    repo.write(".gitignore", "target/\n*.log\n");
+    repo.git(&["commit", "-q", "-am", "no .env rule yet"]);
+    repo.rollback(&["checkpoint", "c"]).ok();
+    repo.write(".gitignore", "target/\n*.log\n.env\n");
+    repo.git(&["commit", "-q", "-am", "ignore .env"]);
+    let secret = b"SECRET=hunter2-d3\n";
+    std::fs::write(repo.path.join(".env"), secret).unwrap();
+    std::fs::set_permissions(
+        repo.path.join(".env"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    let before = repo.observe_user();
+    repo.rollback(&["to", "c"]).ok();
+    assert_eq!(repo.status(), "?? .env\n", ".env is not ignored at c");
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(repo.observe_user(), before);
+    assert_eq!(mode_of(&repo.path.join(".env")), 0o600);
+    assert!(!has_blob(&repo, secret), "the secret is in no object");
+    // A second undo (of the undo) keeps it out too.
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(std::fs::read(repo.path.join(".env")).unwrap(), secret);
+    assert!(!has_blob(&repo, secret), "the secret is in no object");
+    repo.fsck();
+}
+
+/// D4: `env_file` outside the work tree.
+#[test]
+fn d4_env_file_outside_the_work_tree_is_refused() {
+    let repo = TestRepo::fixture("basic");
+    let outside = repo.path.parent().unwrap().join("outside.env");
+    for env_file in ["../outside.env", outside.to_str().unwrap(), ".git/config"] {
+        repo.write(
+            ".rollback.toml",
+            &format!(
+                "env_file = \"{env_file}\"\n[[stage]]\nname = \"s\"\ntoggles = {{ FLAG = \"off\" }}\n"
+            ),
+        );
+        let before = repo.observe_user();
+        repo.rollback(&["stage", "s", "--level", "toggle"])
+            .fails(2, "is not a file inside the work tree");
+        assert_eq!(repo.observe_user(), before);
+        assert!(!outside.exists());
+    }
+    // Nor through a symlink that points outside.
+    repo.write(
+        ".rollback.toml",
+        "env_file = \"link.env\"\n[[stage]]\nname = \"s\"\ntoggles = { FLAG = \"off\" }\n",
+    );
+    std::os::unix::fs::symlink(&outside, repo.path.join("link.env")).unwrap();
+    let before = repo.observe_user();
+    repo.rollback(&["stage", "s", "--level", "toggle"])
+        .fails(3, "is a symlink");
+    assert_eq!(repo.observe_user(), before);
+    assert!(!outside.exists());
+}
+
+/// D5: a backup directory shared with other files.
+#[test]
+fn d5_backup_create_removes_only_its_own_temporary_files() {
+    let repo = TestRepo::fixture("basic");
+    let shared = repo.path.parent().unwrap().join("shared");
+    std::fs::create_dir_all(shared.join(".tmp-keep")).unwrap();
+    std::fs::write(shared.join(".tmp-keep/data"), "keep me\n").unwrap();
+    std::fs::write(shared.join(".tmp-file"), "keep me too\n").unwrap();
+    std::fs::create_dir_all(shared.join(".git-rollback-tmp-dir")).unwrap();
+    repo.git(&["config", "rollback.backupDir", shared.to_str().unwrap()]);
+    repo.rollback(&["backup", "create"]).ok();
+    assert_eq!(
+        std::fs::read_to_string(shared.join(".tmp-keep/data")).unwrap(),
+        "keep me\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(shared.join(".tmp-file")).unwrap(),
+        "keep me too\n"
+    );
+    assert!(
+        shared.join(".git-rollback-tmp-dir").is_dir(),
+        "a directory is never a leftover"
+    );
+}
+
+/// Rewrite a manifest's header line and its checksum (what a crafted
+/// manifest looks like).
+fn rewrite_manifest(path: &std::path::Path, edit: impl Fn(&str) -> String) {
+    use sha2::Digest;
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines.pop(); // the checksum
+    lines[0] = edit(&lines[0]);
+    let body: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let hash: String = sha2::Sha256::digest(body.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    std::fs::write(path, format!("{body}sha256 {hash}\n")).unwrap();
+}
+
+/// D6: `backup prune` and a manifest whose id is a path.
+#[test]
+fn d6_a_manifest_id_never_becomes_a_path_outside_the_backups() {
+    let repo = TestRepo::fixture("basic");
+    let id = crate::backup::create(&repo, &[]);
+    let dir = crate::backup::backup_dir(&repo);
+    let victim = repo.path.parent().unwrap().join("victim");
+    std::fs::write(victim.with_extension("manifest"), "victim\n").unwrap();
+    std::fs::write(victim.with_extension("tar.gz"), "victim\n").unwrap();
+    let victim_id = "../../../../victim";
+    assert!(dir.join(format!("{victim_id}.manifest")).exists());
+    std::fs::rename(
+        dir.join(format!("{id}.manifest")),
+        dir.join("evil.manifest"),
+    )
+    .unwrap();
+    std::fs::rename(dir.join(format!("{id}.tar.gz")), dir.join("evil.tar.gz")).unwrap();
+    rewrite_manifest(&dir.join("evil.manifest"), |header| {
+        header.replace(
+            &format!("\"id\":\"{id}\""),
+            &format!("\"id\":\"{victim_id}\""),
+        )
+    });
+    let list = repo.rollback(&["backup", "list", "--json"]).ok().json();
+    assert_eq!(list[0]["id"], "evil", "{list}");
+    assert!(list[0]["message"].as_str().unwrap().contains("DAMAGED"));
+    repo.rollback(&["backup", "restore", "evil"])
+        .fails(3, "damaged");
+    repo.rollback(&["backup", "prune", "--keep", "0"]).ok();
+    assert!(victim.with_extension("manifest").exists());
+    assert!(victim.with_extension("tar.gz").exists());
+}
+
+/// D7: a lossy clean filter, and line-ending conversion, on files that
+/// are not committed: `to` + `undo` gives back the exact bytes.
+#[test]
+fn d7_uncommitted_bytes_round_trip_exactly_through_filters() {
+    let repo = TestRepo::fixture("basic");
+    repo.write(
+        ".gitattributes",
+        "*.dat filter=lossy\n*.txt text eol=crlf\n",
+    );
+    repo.write("tracked.dat", "committed\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "attributes"]);
+    repo.rollback(&["checkpoint", "c"]).ok();
+    repo.write("src/a.rs", "pub fn a() { after }\n");
+    repo.git(&["commit", "-q", "-am", "after c"]);
+    repo.git(&["config", "filter.lossy.clean", "tr -d X"]);
+    repo.git(&["config", "filter.lossy.smudge", "cat"]);
+    repo.write("tracked.dat", "edited aXbXc\n");
+    repo.write("untracked.dat", "drop XXX these\n");
+    repo.write("untracked-lf.txt", "unix\nlines\n");
+    std::fs::write(repo.path.join("untracked-crlf.txt"), "dos\r\nlines\r\n").unwrap();
+    std::fs::set_permissions(
+        repo.path.join("untracked.dat"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    let before = repo.observe_user();
+    repo.rollback(&["to", "c"]).ok();
+    assert!(!repo.exists("untracked.dat"));
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(repo.observe_user(), before);
+    // And the undo of the undo, then its undo again.
+    repo.rollback(&["undo"]).ok();
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(repo.observe_user(), before);
+}
+
+/// D8: a verify command that deletes an untracked file.
+#[test]
+fn d8_sprint_saves_everything_before_running_verify() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "--sprint", "1"]).ok();
+    repo.write(".rollback.toml", "verify = \"rm -f precious.txt\"\n");
+    repo.git(&["add", ".rollback.toml"]);
+    repo.git(&["commit", "-q", "-m", "verify"]);
+    repo.write("precious.txt", "only copy\n");
+    let json = repo.rollback(&["sprint", "1", "--json"]).json();
+    let backup = json["backup_branch"].as_str().unwrap().to_owned();
+    assert_eq!(
+        repo.git(&["show", &format!("{backup}:precious.txt")]),
+        "only copy\n",
+        "saved before verify ran"
+    );
+}
+
+/// D9: a file saved while an operation runs (here by a clean filter that
+/// runs during the capture, after the status was read).
+#[test]
+fn d9_an_edit_made_after_the_capture_is_never_overwritten() {
+    let repo = TestRepo::fixture("basic");
+    repo.write(".gitattributes", "trigger.txt filter=edit\n");
+    repo.write("trigger.txt", "t\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "attributes"]);
+    repo.rollback(&["checkpoint", "c"]).ok();
+    repo.write("src/a.rs", "pub fn a() { committed after c }\n");
+    repo.git(&["commit", "-q", "-am", "after c"]);
+    let target = repo.path.join("src/a.rs");
+    repo.git(&[
+        "config",
+        "filter.edit.clean",
+        &format!(
+            "sh -c 'echo saved while running >> {}; cat'",
+            target.display()
+        ),
+    ]);
+    repo.write("trigger.txt", "t\nchanged\n");
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let index = repo.git(&["ls-files", "--stage", "-v"]);
+    repo.rollback(&["to", "c"]).fails(
+        3,
+        "changed while the operation was being prepared: src/a.rs",
+    );
+    assert_eq!(
+        repo.read("src/a.rs"),
+        "pub fn a() { committed after c }\nsaved while running\n"
+    );
+    assert_eq!(repo.read("trigger.txt"), "t\nchanged\n");
+    assert_eq!(repo.git(&["rev-parse", "HEAD"]), head);
+    assert_eq!(repo.git(&["ls-files", "--stage", "-v"]), index);
+    repo.rollback(&["undo"]).fails(2, "no operation to undo");
+}
+
+/// S1: archive entries under `.git`.
+#[test]
+fn s1_backup_entries_inside_git_are_refused() {
+    use git_rollback::archive::Kind;
+    let repo = TestRepo::fixture("basic");
+    let hook: &[u8] = b"#!/bin/sh\necho pwned\n";
+    for (id, path) in [
+        ("hook", ".git/hooks/pre-commit"),
+        ("upper", ".GIT/hooks/pre-commit"),
+        ("short", "git~1/hooks/pre-commit"),
+        ("nested", "sub/.git/config"),
+    ] {
+        crate::backup::crafted(&repo, id, &[(path, Kind::File, hook)]);
+        let before = repo.observe_user();
+        repo.rollback(&["backup", "restore", id])
+            .fails(3, "inside a .git directory");
+        assert_eq!(repo.observe_user(), before);
+        assert!(!repo.path.join(".git/hooks/pre-commit").exists());
+    }
+}
+
+/// S2: crafted ledger events (as a fetched ledger could hold).
+#[test]
+fn s2_crafted_events_never_become_undo_targets() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "c"]).ok();
+    repo.write("src/a.rs", "pub fn a() { later }\n");
+    repo.git(&["commit", "-q", "-am", "later"]);
+    repo.rollback(&["to", "c"]).ok();
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let snapshot = repo.git(&["rev-parse", "HEAD"]);
+    let crafted = [
+        // Not made here: no safety snapshot ref of ours names it.
+        format!(
+            r#"{{"id":"aaaa0001","kind":"to","at":"2099-01-01T00:00:00.000000Z","by":"x <x@x>","object":"{0}","snapshot":"{0}","head_before":{{"ref":"refs/tags/c","oid":"{0}"}}}}"#,
+            snapshot.trim()
+        ),
+        format!(
+            r#"{{"id":"aaaa0002","kind":"to","at":"2099-01-01T00:00:00.000000Z","by":"x <x@x>","object":"{0}","snapshot":"{0}","head_before":{{"ref":"refs/heads/main","oid":"0000000000000000000000000000000000000000"}}}}"#,
+            snapshot.trim()
+        ),
+    ];
+    for event in &crafted {
+        repo.git(&[
+            "notes",
+            "--ref=rollback",
+            "append",
+            "--no-separator",
+            "-m",
+            event,
+            head.trim(),
+        ]);
+    }
+    // A crafted event with our own snapshot ref but a tag as HEAD.
+    repo.git(&[
+        "update-ref",
+        "refs/rollback/snapshots/aaaa0003",
+        head.trim(),
+    ]);
+    repo.git(&[
+        "notes",
+        "--ref=rollback",
+        "append",
+        "--no-separator",
+        "-m",
+        &format!(
+            r#"{{"id":"aaaa0003","kind":"to","at":"2026-01-01T00:00:00.000000Z","by":"x <x@x>","object":"{0}","snapshot":"{0}","head_before":{{"ref":"refs/tags/checkpoint/c","oid":"{0}"}}}}"#,
+            head.trim()
+        ),
+        head.trim(),
+    ]);
+    for (id, why) in [
+        ("aaaa0001", "not made in this clone"),
+        ("aaaa0002", "not made in this clone"),
+        ("aaaa0003", "not a branch"),
+    ] {
+        let before = repo.observe_user();
+        repo.rollback(&["undo", id]).fails(3, why);
+        assert_eq!(repo.observe_user(), before);
+    }
+    // The default target is the real `to`: undo brings back `later`.
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(repo.read("src/a.rs"), "pub fn a() { later }\n");
+    assert_eq!(repo.git(&["symbolic-ref", "HEAD"]), "refs/heads/main\n");
+    repo.fsck();
+}
+
+/// S3: a member that inflates far beyond a chunk (an archive bomb).
+#[test]
+fn s3_an_archive_bomb_is_refused_without_inflating_it() {
+    use git_rollback::archive::{self, ArchiveInfo, Entry, Kind, Manifest};
+    use sha2::Digest;
+    let repo = TestRepo::fixture("basic");
+    let dir = crate::backup::backup_dir(&repo);
+    std::fs::create_dir_all(&dir).unwrap();
+    // 64 MiB of zeros as one tar entry in one gzip member (about 64 KiB).
+    let size: u64 = 64 << 20;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    {
+        let mut builder = tar::Builder::new(&mut gz);
+        let mut header = tar::Header::new_gnu();
+        header.set_path("zeros").unwrap();
+        header.set_mode(0o644);
+        header.set_size(size);
+        header.set_entry_type(tar::EntryType::Regular);
+        header.set_cksum();
+        builder
+            .append(&header, std::io::Read::take(std::io::repeat(0), size))
+            .unwrap();
+        builder.finish().unwrap();
+    }
+    let gz = gz.finish().unwrap();
+    std::fs::write(dir.join("bomb.tar.gz"), &gz).unwrap();
+    let mut zeros = sha2::Sha256::new();
+    let block = vec![0u8; 1 << 20];
+    for _ in 0..64 {
+        zeros.update(&block);
+    }
+    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let entries = [Entry {
+        path: "zeros".into(),
+        kind: Kind::File,
+        mode: 0o644,
+        size,
+        sha256: hex(&zeros.finalize()),
+    }];
+    let manifest = Manifest {
+        version: 2,
+        id: "bomb".into(),
+        created: "2026-01-01T00:00:00.000000Z".into(),
+        message: None,
+        checkpoint: None,
+        include_ignored: false,
+        files: 1,
+        bytes: size,
+        archive: ArchiveInfo {
+            file: "bomb.tar.gz".into(),
+            size: gz.len() as u64,
+            sha256: hex(&sha2::Sha256::digest(&gz)),
+            members: vec![0],
+        },
+    };
+    let lines = archive::entry_lines(&entries).unwrap();
+    archive::write_manifest(&dir.join("bomb.manifest"), &manifest, &mut &lines[..]).unwrap();
+    let before = repo.observe_user();
+    repo.rollback(&["backup", "verify", "bomb"])
+        .fails(3, "inflates to more than");
+    repo.rollback(&["backup", "restore", "bomb"])
+        .fails(3, "damaged");
+    assert_eq!(repo.observe_user(), before);
+}
+
+/// S4: a backup directory inside the work tree.
+#[test]
+fn s4_backups_inside_the_work_tree_stay_out_of_snapshots_and_rollbacks() {
+    let repo = TestRepo::fixture("dirty");
+    repo.rollback(&["checkpoint", "c"]).ok();
+    repo.write(
+        ".rollback.toml",
+        "[backup]\ndir = \"backups\"\ninclude_ignored = true\n",
+    );
+    let run = repo.rollback(&["backup", "create"]).ok();
+    assert!(
+        run.stderr()
+            .contains("warning: the backup directory 'backups' is inside the work tree"),
+        "{}",
+        run.stderr()
+    );
+    let archives: Vec<std::path::PathBuf> = std::fs::read_dir(repo.path.join("backups"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(archives.len(), 2, "{archives:?}");
+    let archive_bytes = std::fs::read(
+        archives
+            .iter()
+            .find(|p| p.extension().unwrap() == "gz")
+            .unwrap(),
+    )
+    .unwrap();
+    let before = repo.observe_user();
+    repo.rollback(&["to", "c"]).ok();
+    for archive in &archives {
+        assert!(archive.exists(), "{} deleted", archive.display());
+    }
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(repo.observe_user(), before);
+    assert!(
+        !has_blob(&repo, &archive_bytes),
+        "the archive is in no object"
+    );
+    // A second backup does not archive the first.
+    repo.rollback(&["backup", "create", "--json"]).ok();
+    let list = repo.rollback(&["backup", "list", "--json"]).ok().json();
+    assert_eq!(list[0]["files"], list[1]["files"], "{list}");
+}
+
+/// S5: saved copies of ignored files keep their mode, in private directories.
+#[test]
+fn s5_saved_copies_keep_their_mode_in_private_directories() {
+    let repo = TestRepo::fixture("basic");
+    repo.write(
+        ".rollback.toml",
+        "env_file = \"config/.env\"\n[[stage]]\nname = \"s\"\ntoggles = { FLAG = \"off\" }\n",
+    );
+    repo.write(".gitignore", "target/\n*.log\n.env\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "stage"]);
+    repo.write("config/.env", "FLAG=on\nTOKEN=secret\n");
+    let env = repo.path.join("config/.env");
+    std::fs::set_permissions(&env, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let before = repo.observe_user();
+    let json = repo
+        .rollback(&["stage", "s", "--level", "toggle", "--json"])
+        .ok()
+        .json();
+    let id = json["id"].as_str().unwrap();
+    assert_eq!(mode_of(&env), 0o600, "the written file keeps its mode");
+    let saved = repo.path.join(".git/rollback/saved").join(id);
+    assert_eq!(mode_of(&saved.join("config/.env")), 0o600);
+    assert_eq!(mode_of(&saved.join("config")), 0o700);
+    assert_eq!(mode_of(&saved), 0o700);
+    assert_eq!(mode_of(&repo.path.join(".git/rollback/saved")), 0o700);
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(repo.observe_user(), before);
+    assert_eq!(mode_of(&env), 0o600);
+}
