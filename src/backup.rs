@@ -33,6 +33,9 @@ fn remembered_dirs(repo: &Repo) -> PathBuf {
 /// `dir` relative to the work tree root, when it lies inside the work tree.
 pub fn inside_worktree(repo: &Repo, dir: &Path) -> Option<String> {
     let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
+    if dir.starts_with(repo.common_dir()) {
+        return None;
+    }
     let relative = dir.strip_prefix(repo.workdir()).ok()?.to_str()?.to_owned();
     (!relative.is_empty()).then_some(relative)
 }
@@ -169,7 +172,19 @@ pub fn walk_sources(
             .path()
             .strip_prefix(root)
             .map_err(|_| Error::failed("walked outside the work tree"))?;
-        let rel = rel.to_string_lossy().replace('\\', "/");
+        // On Unix `\\` is an ordinary character of a name; the manifest holds
+        // names as UTF-8, so a name that is not UTF-8 is refused by name
+        // rather than archived under a lossy spelling.
+        let rel = rel
+            .to_str()
+            .ok_or_else(|| {
+                Error::refused(format!(
+                    "cannot back up '{}': its name is not valid UTF-8",
+                    rel.display()
+                ))
+                .hint("rename it, or move it out of the work tree, then try again")
+            })?
+            .to_owned();
         let file_type = item.file_type();
         if file_type.is_dir() {
             if item.file_name() == ".git"

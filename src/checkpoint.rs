@@ -56,6 +56,26 @@ impl Checkpoint {
 /// Check that `name` makes a valid ref under `refs/tags/checkpoint/`.
 pub fn validate_name(name: &str) -> Result<gix::refs::FullName> {
     let full = format!("{PREFIX}{name}");
+    if let Some(prefix) = ["refs/", "checkpoint/"]
+        .iter()
+        .find(|p| name.starts_with(**p))
+    {
+        return Err(Error::usage(format!(
+            "'{name}' is not a valid checkpoint name: it starts with '{prefix}'"
+        ))
+        .hint(format!(
+            "give the name alone: `git rollback checkpoint {}` makes {PREFIX}<name>",
+            name.rsplit('/').next().unwrap_or(name)
+        )));
+    }
+    const MAX_NAME: usize = 200;
+    if name.len() > MAX_NAME {
+        return Err(Error::usage(format!(
+            "checkpoint name of {} bytes is too long (at most {MAX_NAME})",
+            name.len()
+        ))
+        .hint("the name becomes a file name under .git/refs/tags/checkpoint/"));
+    }
     if name.is_empty() || name.starts_with('-') {
         return Err(Error::usage(format!(
             "'{name}' is not a valid checkpoint name: it is empty or starts with '-'"
@@ -194,6 +214,15 @@ fn read(repo: &Repo, reference: &mut gix::Reference<'_>) -> Result<Option<Checkp
     // Read the tag object's id before peeling: peeling rewrites the reference's target.
     let raw = reference.target().try_id().map(|id| id.to_owned());
     let object = reference.peel_to_id()?.detach();
+    let kind = repo.git.find_header(object)?.kind();
+    if kind != gix::objs::Kind::Commit {
+        return Err(Error::refused(format!(
+            "checkpoint '{name}' points at a {kind}, not a commit"
+        ))
+        .hint(format!(
+            "it was not made by git rollback; remove it with `git tag -d checkpoint/{name}`"
+        )));
+    }
     let (target, at, seconds, by, message) =
         match raw.map(|id| repo.git.find_object(id)).transpose()? {
             Some(object) if object.kind == gix::objs::Kind::Tag => {
@@ -268,16 +297,26 @@ pub fn find(repo: &Repo, name: &str) -> Result<Option<Checkpoint>> {
 
 /// Every checkpoint, newest first.
 pub fn list(repo: &Repo) -> Result<Vec<Checkpoint>> {
+    Ok(list_and_unreadable(repo)?.0)
+}
+
+/// Every checkpoint, newest first, and the errors of the tags under
+/// `refs/tags/checkpoint/` that are not checkpoints (a tag at a blob or a
+/// tree): they are left out, for the caller to warn about.
+pub fn list_and_unreadable(repo: &Repo) -> Result<(Vec<Checkpoint>, Vec<Error>)> {
     let mut out = Vec::new();
+    let mut unreadable = Vec::new();
     let platform = repo.git.references()?;
     for reference in platform.prefixed(PREFIX)? {
         let mut reference = reference.map_err(|e| Error::failed(e.to_string()))?;
-        if let Some(checkpoint) = read(repo, &mut reference)? {
-            out.push(checkpoint);
+        match read(repo, &mut reference) {
+            Ok(Some(checkpoint)) => out.push(checkpoint),
+            Ok(None) => {}
+            Err(err) => unreadable.push(err),
         }
     }
     out.sort_by(|a, b| b.seconds.cmp(&a.seconds).then_with(|| b.id.cmp(&a.id)));
-    Ok(out)
+    Ok((out, unreadable))
 }
 
 /// The checkpoint called `name`, or an error whose hint names the closest ones.

@@ -139,6 +139,8 @@ fn entries_at(repo: &Repo, tree: Option<ObjectId>, path: &str) -> Result<Vec<(St
 fn join(base: &str, rest: &str) -> String {
     if rest.is_empty() {
         base.to_owned()
+    } else if base.is_empty() {
+        rest.to_owned()
     } else {
         format!("{base}/{rest}")
     }

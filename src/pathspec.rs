@@ -64,6 +64,47 @@ impl PathSpec {
         }
     }
 
+    /// Read a pattern with glob characters as a plain path when a file or
+    /// directory of that very name exists (on disk, in the index or in one
+    /// of `states`): `'[bracket].txt'` names that file, not `a.txt`.
+    pub fn literal_where_present(mut self, repo: &Repo, states: &[&State]) -> Result<PathSpec> {
+        let index = repo.git.index_or_empty()?;
+        let mut literal = Vec::new();
+        for glob in &self.globs {
+            let path = gix::path::from_bstr(glob.as_bstr())?;
+            let mut present = repo.workdir().join(&path).symlink_metadata().is_ok()
+                || index.entry_by_path(glob.as_bstr()).is_some()
+                || index
+                    .prefixed_entries_range(format!("{glob}/").as_bytes().as_bstr())
+                    .is_some();
+            for state in states {
+                for tree in [
+                    Some(state.worktree_tree),
+                    Some(state.index_tree),
+                    state.untracked_tree,
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    if present {
+                        break;
+                    }
+                    present = repo
+                        .git
+                        .find_tree(tree)?
+                        .lookup_entry_by_path(&path)?
+                        .is_some();
+                }
+            }
+            if present {
+                literal.push(glob.clone());
+            }
+        }
+        self.globs.retain(|g| !literal.contains(g));
+        self.plain.extend(literal);
+        Ok(self)
+    }
+
     /// Whether `path` is named by any pattern.
     pub fn matches(&self, path: &BStr) -> bool {
         self.everything
@@ -106,7 +147,7 @@ impl PathSpec {
             if pattern.is_empty() || matched.contains(pattern) || globs_matched.contains(pattern) {
                 continue;
             }
-            let found = if is_glob(pattern) {
+            let found = if !self.plain.contains(pattern) {
                 if all_files.is_none() {
                     let mut files = Vec::new();
                     for tree in &trees {

@@ -146,6 +146,27 @@ impl Repo {
             })?
             .to_owned();
         let workdir = std::fs::canonicalize(&workdir).unwrap_or(workdir);
+        // With GIT_DIR and no GIT_WORK_TREE (nor core.worktree), git takes the
+        // current directory as the top of the work tree. When that is not the
+        // work tree found here (a subdirectory, say), git and this tool would
+        // disagree on every path: refuse rather than guess.
+        if std::env::var_os("GIT_DIR").is_some()
+            && std::env::var_os("GIT_WORK_TREE").is_none()
+            && repo.config_snapshot().string("core.worktree").is_none()
+        {
+            let here = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
+            if here != workdir {
+                return Err(Error::usage(format!(
+                    "GIT_DIR is set without GIT_WORK_TREE: git takes '{}' as the top of the work tree, but the repository's work tree is '{}'",
+                    here.display(),
+                    workdir.display()
+                ))
+                .hint(format!(
+                    "set GIT_WORK_TREE={} as well (or run from there)",
+                    workdir.display()
+                )));
+            }
+        }
         // Like git, work from the top of the work tree: gix then stats
         // `./a/b` instead of walking the whole absolute path for each of the
         // repository's files. Not when GIT_DIR/GIT_WORK_TREE may be relative
@@ -269,7 +290,7 @@ impl Repo {
                 self.workdir.display()
             ))
         })?;
-        Ok(rel.to_string_lossy().replace('\\', "/"))
+        Ok(rel.to_string_lossy().into_owned())
     }
 }
 

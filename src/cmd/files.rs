@@ -66,8 +66,10 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         .iter()
         .map(|p| repo.relative_path(&context.cwd, p))
         .collect::<Result<Vec<_>>>()?;
-    let mut request = Request::new("files", source.state(&repo)?, HeadAfter::Keep);
-    request.only = Some(PathSpec::new(paths.clone()));
+    let state = source.state(&repo)?;
+    let spec = PathSpec::new(paths.clone()).literal_where_present(&repo, &[&state])?;
+    let mut request = Request::new("files", state, HeadAfter::Keep);
+    request.only = Some(spec);
     request.checkpoint = Some(source.id.clone());
     (request.reason, request.severity) = args.incident.into_parts();
     request.details.insert("pathspec".into(), paths.into());

@@ -30,5 +30,9 @@ impl Report for Checkpoint {
 
 pub fn run(_args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
-    ui.print(&checkpoint::list(&repo)?)
+    let (checkpoints, unreadable) = checkpoint::list_and_unreadable(&repo)?;
+    for err in &unreadable {
+        ui.warn(&format!("skipped: {}", err.message));
+    }
+    ui.print(&checkpoints)
 }

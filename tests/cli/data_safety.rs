@@ -544,3 +544,235 @@ fn s5_saved_copies_keep_their_mode_in_private_directories() {
     assert_eq!(repo.observe_user(), before);
     assert_eq!(mode_of(&env), 0o600);
 }
+
+/// A checkpoint `c` and a later commit that changes `src/a.rs`.
+fn moved_on() -> TestRepo {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "c"]).ok();
+    repo.write("src/a.rs", "pub fn a() { later }\n");
+    repo.write("docs/guide.md", "guide, later\n");
+    repo.git(&["commit", "-q", "-am", "later"]);
+    repo
+}
+
+/// Linked worktrees: undo in one never reverses another's operation.
+#[test]
+fn undo_targets_only_this_worktrees_operations() {
+    let repo = moved_on();
+    let other = repo.path.parent().unwrap().join("other");
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "other",
+        other.to_str().unwrap(),
+    ]);
+    let json = repo.rollback(&["to", "c", "--json"]).ok().json();
+    let id = json["id"].as_str().unwrap().to_owned();
+    let main_state = repo.observe_user();
+    let other_view = TestRepo::view(&other);
+    let other_files = other_view.files();
+    repo.rollback_in(&other, &["undo"])
+        .fails(2, "no operation to undo");
+    repo.rollback_in(&other, &["undo", &id])
+        .fails(3, "it was made in the main work tree");
+    assert_eq!(repo.observe_user(), main_state);
+    assert_eq!(other_view.files(), other_files);
+    // The other worktree's own operation is its own to undo.
+    let json = repo.rollback_in(&other, &["to", "c", "--json"]).ok().json();
+    let other_id = json["id"].as_str().unwrap().to_owned();
+    repo.rollback(&["undo", &other_id])
+        .fails(3, "it was made in the linked worktree 'other'");
+    let undone = repo.rollback_in(&other, &["undo", "--json"]).ok().json();
+    assert_eq!(undone["undoes"], other_id.as_str());
+    assert_eq!(other_view.files(), other_files);
+    assert_eq!(repo.observe_user(), main_state);
+}
+
+/// Sparse checkout: files outside the cone stay off the disk, their
+/// skip-worktree bit stays.
+#[test]
+fn sparse_checkout_stays_sparse_through_to_and_undo() {
+    let repo = moved_on();
+    repo.git(&["sparse-checkout", "set", "src"]);
+    assert!(!repo.exists("docs/guide.md"));
+    let before = repo.observe_user();
+    repo.rollback(&["to", "c"]).ok();
+    assert!(!repo.exists("docs/guide.md"), "outside the cone");
+    assert!(repo
+        .git(&["ls-files", "-v", "docs/guide.md"])
+        .starts_with("S "));
+    assert_eq!(repo.git(&["show", ":docs/guide.md"]), "guide\n");
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(repo.observe_user(), before);
+    assert_eq!(repo.status(), "");
+}
+
+/// git's own locks: an operation refuses before its first write.
+#[test]
+fn a_locked_index_or_branch_refuses_before_any_write() {
+    let repo = moved_on();
+    for lock in ["index.lock", "refs/heads/main.lock", "HEAD.lock"] {
+        let path = repo.path.join(".git").join(lock);
+        std::fs::write(&path, "").unwrap();
+        let before = repo.observe_user();
+        let ledger = repo.git(&["rev-parse", "refs/notes/rollback"]);
+        repo.rollback(&["to", "c"]).fails(3, "is locked");
+        assert_eq!(repo.observe_user(), before, "{lock}");
+        assert_eq!(repo.git(&["rev-parse", "refs/notes/rollback"]), ledger);
+        std::fs::remove_file(&path).unwrap();
+    }
+    repo.rollback(&["to", "c"]).ok();
+}
+
+/// GIT_DIR relative to a subdirectory, without GIT_WORK_TREE: git would take
+/// the subdirectory as the work tree.
+#[test]
+fn git_dir_without_work_tree_from_a_subdirectory_is_refused() {
+    let repo = moved_on();
+    repo.write("src/untracked.txt", "keep\n");
+    let before = repo.observe_user();
+    let output = repo
+        .rollback_command(&["to", "c"])
+        .current_dir(repo.path.join("src"))
+        .env("GIT_DIR", "../.git")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("GIT_DIR is set without GIT_WORK_TREE"),
+        "{stderr}"
+    );
+    assert_eq!(repo.observe_user(), before);
+    // With GIT_WORK_TREE it works.
+    let output = repo
+        .rollback_command(&["to", "c"])
+        .current_dir(repo.path.join("src"))
+        .env("GIT_DIR", "../.git")
+        .env("GIT_WORK_TREE", "..")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(repo.read("src/a.rs"), "pub fn a() { 1 }\n");
+}
+
+/// `map revert`: a file where a top-level directory must go.
+#[test]
+fn map_revert_refuses_a_file_where_a_directory_must_go() {
+    let repo = TestRepo::fixture("devpilot");
+    repo.rollback(&["checkpoint", "before"]).ok();
+    std::fs::create_dir_all(repo.path.join("core")).unwrap();
+    repo.git(&["mv", "lib", "core/lib"]);
+    repo.git(&["commit", "-q", "-m", "move lib"]);
+    repo.write(
+        "map.toml",
+        "[[migration]]\nsource = \"lib/orchestration\"\ndestination = \"core/lib/orchestration\"\n",
+    );
+    repo.write("lib", "a plain file now\n");
+    let before = repo.observe_user();
+    repo.rollback(&["map", "revert", "map.toml"]).fails(
+        3,
+        "'lib' is a file where 'lib/orchestration' needs a directory",
+    );
+    assert_eq!(repo.observe_user(), before);
+}
+
+/// `files '[bracket].txt'`: the file of that name, not what the glob matches.
+#[test]
+fn files_takes_an_existing_literal_path_over_its_glob_reading() {
+    let repo = TestRepo::fixture("basic");
+    repo.write("[bracket].txt", "bracket\n");
+    repo.write("a.txt", "a\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "odd names"]);
+    repo.rollback(&["checkpoint", "c"]).ok();
+    repo.write("[bracket].txt", "bracket, broken\n");
+    repo.write("a.txt", "a, edited on purpose\n");
+    repo.rollback(&["files", "[bracket].txt", "--from", "c"])
+        .ok();
+    assert_eq!(repo.read("[bracket].txt"), "bracket\n");
+    assert_eq!(repo.read("a.txt"), "a, edited on purpose\n");
+    // A glob that names no existing path is still a glob.
+    repo.rollback(&["files", "[a].txt", "--from", "c"]).ok();
+    assert_eq!(repo.read("a.txt"), "a\n");
+}
+
+/// A tag under refs/tags/checkpoint/ at a blob or a tree.
+#[test]
+fn a_checkpoint_tag_at_a_blob_or_tree_is_skipped_with_a_warning() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "good"]).ok();
+    let blob = repo.git(&["hash-object", "-w", "README.md"]);
+    repo.git(&["tag", "checkpoint/at-blob", blob.trim()]);
+    repo.git(&[
+        "tag",
+        "-a",
+        "-m",
+        "tree",
+        "checkpoint/at-tree",
+        "HEAD^{tree}",
+    ]);
+    let run = repo.rollback(&["list", "--json"]).ok();
+    let list = run.json();
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["id"], "good");
+    assert!(
+        run.stderr()
+            .contains("warning: skipped: checkpoint 'at-blob' points at a blob"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        run.stderr().contains("'at-tree' points at a tree"),
+        "{}",
+        run.stderr()
+    );
+    let before = repo.observe_user();
+    repo.rollback(&["to", "at-blob"])
+        .fails(3, "points at a blob, not a commit");
+    repo.rollback(&["to", "goo"]).fails(2, "did you mean good");
+    assert_eq!(repo.observe_user(), before);
+}
+
+/// Names that read as refs, and names too long for a file name.
+#[test]
+fn checkpoint_names_that_read_as_refs_or_are_too_long_are_refused() {
+    let repo = TestRepo::fixture("basic");
+    let long = "x".repeat(300);
+    for (name, needle) in [
+        ("checkpoint/foo", "starts with 'checkpoint/'"),
+        ("refs/tags/foo", "starts with 'refs/'"),
+        (long.as_str(), "is too long"),
+    ] {
+        let before = repo.observe_user();
+        repo.rollback(&["checkpoint", name]).fails(2, needle);
+        assert_eq!(repo.observe_user(), before);
+    }
+}
+
+/// Backups of names with a backslash; a name that is not UTF-8 is refused by name.
+#[test]
+fn backups_keep_backslashes_and_refuse_names_that_are_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let repo = TestRepo::fixture("basic");
+    repo.write("back\\slash.txt", "backslash\n");
+    let id = crate::backup::create(&repo, &[]);
+    let into = repo.path.parent().unwrap().join("into");
+    repo.rollback(&["backup", "restore", &id, "--into", into.to_str().unwrap()])
+        .ok();
+    assert_eq!(
+        std::fs::read_to_string(into.join("back\\slash.txt")).unwrap(),
+        "backslash\n"
+    );
+    let odd = repo.path.join(std::ffi::OsStr::from_bytes(b"odd-\xff.txt"));
+    std::fs::write(&odd, "latin-1\n").unwrap();
+    repo.rollback(&["backup", "create"])
+        .fails(3, "its name is not valid UTF-8");
+}
