@@ -363,7 +363,12 @@ pub fn create(
     options: CreateOptions,
     progress: &dyn Progress,
 ) -> Result<Manifest> {
-    std::fs::create_dir_all(dir).context(format!("creating '{}'", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        crate::error::io(
+            e,
+            format!("creating the backup directory '{}'", dir.display()),
+        )
+    })?;
     remember_if_inside(repo, dir)?;
     remove_leftovers(dir, TEMP_PREFIX, Leftover::File)?;
     // A first walk sizes the backup (nothing is kept), so space is checked before writing.
@@ -684,10 +689,10 @@ pub fn place(
         };
         if missing.is_none() && entry.kind == Kind::Dir {
             std::fs::create_dir_all(&to)
-                .map_err(|e| Error::from(e).context(format!("creating '{}'", to.display())))?;
+                .map_err(|e| crate::error::io(e, format!("creating '{}'", to.display())))?;
         } else {
             std::fs::rename(&from, &to)
-                .map_err(|e| Error::from(e).context(format!("writing '{}'", to.display())))?;
+                .map_err(|e| crate::error::io(e, format!("writing '{}'", to.display())))?;
         }
         if let Some(dir) = missing {
             directories.insert(dir.clone(), true);
@@ -814,7 +819,8 @@ pub fn restore(
     let in_place = options.into.is_none();
     let target = match &options.into {
         Some(into) => {
-            std::fs::create_dir_all(into).context(format!("creating '{}'", into.display()))?;
+            std::fs::create_dir_all(into)
+                .map_err(|e| crate::error::io(e, format!("creating '{}'", into.display())))?;
             std::fs::canonicalize(into)?
         }
         None => repo.workdir().to_owned(),

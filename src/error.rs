@@ -98,6 +98,31 @@ impl<E: std::error::Error + Send + Sync + 'static> From<E> for Error {
     }
 }
 
+/// An I/O error on one of the user's paths, naming `what` was being done.
+/// Where the file system stands in the way (something already there, no
+/// permission, read-only, a file where a directory must be) it is a refusal
+/// (exit 3): nothing was overwritten. Anything else is a failure.
+pub fn io(err: std::io::Error, what: impl fmt::Display) -> Error {
+    use std::io::ErrorKind as K;
+    let kind = match err.kind() {
+        K::AlreadyExists
+        | K::PermissionDenied
+        | K::ReadOnlyFilesystem
+        | K::NotADirectory
+        | K::IsADirectory
+        | K::DirectoryNotEmpty
+        | K::StorageFull => Kind::Refused,
+        _ => Kind::Failed,
+    };
+    // `File exists (os error 17)` reads as `File exists`.
+    let text = err.to_string();
+    let text = match text.rfind(" (os error ") {
+        Some(at) if text.ends_with(')') => &text[..at],
+        _ => &text,
+    };
+    Error::new(kind, format!("{what}: {text}"))
+}
+
 /// Attach context to any fallible result, as `what: cause`.
 pub trait Context<T> {
     fn context(self, what: impl fmt::Display) -> Result<T>;

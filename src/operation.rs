@@ -399,13 +399,15 @@ impl ExactWrite {
         let full = repo.workdir().join(&self.path);
         match &self.content {
             Some((bytes, mode)) => {
-                std::fs::write(&full, bytes).context(format!("writing '{}'", self.path))?;
-                std::fs::set_permissions(&full, std::fs::Permissions::from_mode(*mode))
-                    .context(format!("setting the mode of '{}'", self.path))
+                std::fs::write(&full, bytes)
+                    .map_err(|e| crate::error::io(e, format!("writing '{}'", self.path)))?;
+                std::fs::set_permissions(&full, std::fs::Permissions::from_mode(*mode)).map_err(
+                    |e| crate::error::io(e, format!("setting the mode of '{}'", self.path)),
+                )
             }
             None => match std::fs::remove_file(&full) {
                 Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
-                    Err(Error::from(err).context(format!("removing '{}'", self.path)))
+                    Err(crate::error::io(err, format!("removing '{}'", self.path)))
                 }
                 _ => Ok(()),
             },
@@ -465,11 +467,11 @@ fn save_files<'a>(
                     .mode(mode & 0o777)
                     .open(&copy)
                     .and_then(|mut f| f.write_all(&bytes))
-                    .context(format!("saving '{path}'"))?;
+                    .map_err(|e| crate::error::io(e, format!("saving '{path}'")))?;
                 (true, Some(mode))
             }
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => (false, None),
-            Err(err) => return Err(Error::from(err).context(format!("reading '{path}'"))),
+            Err(err) => return Err(crate::error::io(err, format!("reading '{path}'"))),
         };
         out.push(Saved {
             path: path.to_owned(),

@@ -175,7 +175,7 @@ fn hash_file(
     let meta = match std::fs::symlink_metadata(&full) {
         Ok(meta) => meta,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(err) => return Err(Error::from(err).context(format!("reading '{}'", path))),
+        Err(err) => return Err(crate::error::io(err, format!("reading '{path}'"))),
     };
     let stamp = Stamp::of(&meta);
     if !meta.is_file() || meta.len() > ROUND_TRIP_LIMIT {
@@ -188,7 +188,8 @@ fn hash_file(
                 stamp,
             }));
     }
-    let bytes = std::fs::read(&full).context(format!("reading '{path}'"))?;
+    let bytes =
+        std::fs::read(&full).map_err(|e| crate::error::io(e, format!("reading '{path}'")))?;
     // Exact only when the clean side is the bytes themselves and checking it
     // out gives them back: the same bytes whether or not the writer applies
     // the checkout conversions.
@@ -1024,7 +1025,8 @@ fn remove_file_and_empty_parents(workdir: &Path, path: &BStr) -> Result<()> {
     let full = workdir.join(&relative);
     match std::fs::symlink_metadata(&full) {
         Ok(meta) if meta.is_dir() => return Ok(()),
-        Ok(_) => std::fs::remove_file(&full).context(format!("removing '{}'", full.display()))?,
+        Ok(_) => std::fs::remove_file(&full)
+            .map_err(|e| crate::error::io(e, format!("removing '{}'", full.display())))?,
         Err(_) => return Ok(()),
     }
     let mut dir = full.parent();

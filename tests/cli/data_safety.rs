@@ -776,3 +776,47 @@ fn backups_keep_backslashes_and_refuse_names_that_are_not_utf8() {
     repo.rollback(&["backup", "create"])
         .fails(3, "its name is not valid UTF-8");
 }
+
+/// I/O errors where the file system stands in the way are refusals that
+/// name the path, without the raw `(os error N)`.
+#[test]
+fn file_system_refusals_name_the_path_and_exit_3() {
+    let repo = TestRepo::fixture("basic");
+    repo.git(&["config", "rollback.backupDir", "README.md"]);
+    let before = repo.observe_user();
+    let run = repo
+        .rollback(&["backup", "create"])
+        .fails(3, "creating the backup directory");
+    assert!(!run.stderr().contains("os error"), "{}", run.stderr());
+    assert_eq!(repo.observe_user(), before);
+    repo.git(&["config", "--unset", "rollback.backupDir"]);
+    let id = crate::backup::create(&repo, &[]);
+    let read_only = repo.path.parent().unwrap().join("read-only");
+    std::fs::create_dir_all(&read_only).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k,ro", "tmpfs"])
+        .arg(&read_only)
+        .status()
+        .unwrap();
+    assert!(
+        mounted.success(),
+        "this test needs to mount a tmpfs (run as root)"
+    );
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(read_only.clone());
+    let into = read_only.join("restore");
+    let run = repo
+        .rollback(&["backup", "restore", &id, "--into", into.to_str().unwrap()])
+        .fails(3, "Read-only file system");
+    assert!(
+        run.stderr().contains(into.to_str().unwrap()),
+        "{}",
+        run.stderr()
+    );
+    assert!(!run.stderr().contains("os error"), "{}", run.stderr());
+}

@@ -83,6 +83,7 @@ pub fn create(
     ui: &Ui,
 ) -> Result<Created> {
     let dir = backup::dir(repo, settings);
+    let manifest = backup::create(repo, &dir, options, &ui.progress())?;
     if let Some(inside) = backup::inside_worktree(repo, &dir) {
         ui.warn(&format!(
             "the backup directory '{inside}' is inside the work tree: rollbacks and snapshots leave it out, \
@@ -90,7 +91,6 @@ pub fn create(
             config::BACKUP_DIR_KEY
         ));
     }
-    let manifest = backup::create(repo, &dir, options, &ui.progress())?;
     let mut event = Event::new(repo, "backup", repo.head()?.oid()?)?;
     event.checkpoint = manifest.checkpoint.clone();
     event
