@@ -243,35 +243,7 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
         checks: Vec::new(),
     };
     for write in &request.write_exact {
-        crate::archive::check_entry_path(&write.path)?;
-        let full = repo.workdir().join(&write.path);
-        if full.symlink_metadata().is_ok_and(|m| m.is_dir()) {
-            return Err(Error::usage(format!(
-                "'{}' is a directory, not a file",
-                write.path
-            )));
-        }
-        // Written byte for byte, never through a symlink to somewhere else.
-        let mut through = full.as_path();
-        while through != repo.workdir() {
-            if through
-                .symlink_metadata()
-                .is_ok_and(|m| m.file_type().is_symlink())
-            {
-                return Err(Error::refused(format!(
-                    "'{}' is a symlink: refusing to write '{}' through it",
-                    through
-                        .strip_prefix(repo.workdir())
-                        .unwrap_or(through)
-                        .display(),
-                    write.path
-                )));
-            }
-            match through.parent() {
-                Some(parent) => through = parent,
-                None => break,
-            }
-        }
+        write.check(repo)?;
         outcome.plan.push(PathPlan {
             path: write.path.clone(),
             worktree: if write.content.is_some() {
@@ -303,26 +275,14 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
     // ref that this operation moves refuses now, before any write.
     let index_lock = snapshot::IndexLock::acquire(repo)?;
     if head_before != head_after {
-        let refs = [
-            Some("HEAD"),
-            head_before.branch.as_deref(),
-            head_after.branch.as_deref(),
-        ];
-        for name in refs.into_iter().flatten() {
-            let base = if name == "HEAD" {
-                repo.git_dir().to_owned()
-            } else {
-                repo.common_dir()
-            };
-            let lock = base.join(format!("{name}.lock"));
-            if lock.exists() {
-                return Err(Error::refused(format!(
-                    "'{name}' is locked: '{}' exists",
-                    lock.display()
-                ))
-                .hint("another git process is updating it; if none is running, remove that file"));
-            }
-        }
+        ensure_unlocked(
+            repo,
+            [
+                Some("HEAD"),
+                head_before.branch.as_deref(),
+                head_after.branch.as_deref(),
+            ],
+        )?;
     }
 
     // Record first: if anything below fails, the event names the snapshot that undoes it.
@@ -394,6 +354,37 @@ pub struct ExactWrite {
 }
 
 impl ExactWrite {
+    /// Refuse a path outside the work tree, a directory, or a path through
+    /// a symlink (which would write somewhere else).
+    fn check(&self, repo: &Repo) -> Result<()> {
+        crate::archive::check_entry_path(&self.path)?;
+        if repo
+            .workdir()
+            .join(&self.path)
+            .symlink_metadata()
+            .is_ok_and(|m| m.is_dir())
+        {
+            return Err(Error::usage(format!(
+                "'{}' is a directory, not a file",
+                self.path
+            )));
+        }
+        for through in std::path::Path::new(&self.path).ancestors() {
+            let on_disk = repo.workdir().join(through);
+            if through.as_os_str().is_empty()
+                || !on_disk.symlink_metadata().is_ok_and(|m| m.is_symlink())
+            {
+                continue;
+            }
+            return Err(Error::refused(format!(
+                "'{}' is a symlink: refusing to write '{}' through it",
+                through.display(),
+                self.path
+            )));
+        }
+        Ok(())
+    }
+
     fn apply(&self, repo: &Repo) -> Result<()> {
         use std::os::unix::fs::PermissionsExt;
         let full = repo.workdir().join(&self.path);
@@ -506,6 +497,30 @@ pub fn saved_writes(repo: &Repo, event: &Event) -> Result<Vec<ExactWrite>> {
             })
         })
         .collect()
+}
+
+/// Refuse when git holds the lock of one of these refs (`HEAD` is this
+/// worktree's, branches are shared), as a running `git commit` does.
+fn ensure_unlocked<'a>(
+    repo: &Repo,
+    names: impl IntoIterator<Item = Option<&'a str>>,
+) -> Result<()> {
+    for name in names.into_iter().flatten() {
+        let base = if name == "HEAD" {
+            repo.git_dir().to_owned()
+        } else {
+            repo.common_dir()
+        };
+        let lock = base.join(format!("{name}.lock"));
+        if lock.exists() {
+            return Err(
+                Error::refused(format!("'{name}' is locked: '{}' exists", lock.display())).hint(
+                    "another git process is updating it; if none is running, remove that file",
+                ),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Paths joined for a message.
