@@ -14,9 +14,16 @@ use crate::ui::Ui;
 /// Restores HEAD, the branch, the index and the work tree (untracked files
 /// included) to exactly what they were before the operation, from the safety
 /// snapshot it saved. An undo is itself an operation: undo it to redo.
+///
+/// Only operations made in this clone and this worktree can be undone here:
+/// events that arrived with another clone's ledger, or that name a HEAD
+/// which is not a branch or commits that do not exist, are refused. Files
+/// no snapshot holds exactly (ignored files an operation rewrote, files a
+/// filter would not give back byte for byte) come back from the copies kept
+/// under $GIT_DIR/rollback/saved/.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The operation id from `git rollback log` (default: the last operation that changed anything)
+    /// The operation id from `git rollback log` (default: the last operation of this worktree that changed anything)
     pub operation: Option<String>,
 
     /// Print the per-path plan and change nothing
