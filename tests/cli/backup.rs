@@ -446,24 +446,8 @@ fn an_interrupted_backup_leaves_nothing_list_shows_or_restore_accepts() {
 #[test]
 fn not_enough_space_is_reported_before_writing() {
     let repo = TestRepo::fixture("basic");
-    let mount = repo.path.parent().unwrap().join("small");
-    std::fs::create_dir_all(&mount).unwrap();
-    let mounted = std::process::Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
-        .arg(&mount)
-        .status()
-        .unwrap();
-    assert!(
-        mounted.success(),
-        "this test needs to mount a small tmpfs (run as root)"
-    );
-    struct Unmount(PathBuf);
-    impl Drop for Unmount {
-        fn drop(&mut self) {
-            let _ = std::process::Command::new("umount").arg(&self.0).status();
-        }
-    }
-    let _unmount = Unmount(mount.clone());
+    let small = repo.mount_tmpfs("small", "size=64k");
+    let mount = small.0.clone();
     let big: String = "x".repeat(1_000_000);
     repo.write("big.txt", &big);
     repo.git(&["config", "rollback.backupDir", mount.to_str().unwrap()]);

@@ -791,25 +791,8 @@ fn file_system_refusals_name_the_path_and_exit_3() {
     assert_eq!(repo.observe_user(), before);
     repo.git(&["config", "--unset", "rollback.backupDir"]);
     let id = crate::backup::create(&repo, &[]);
-    let read_only = repo.path.parent().unwrap().join("read-only");
-    std::fs::create_dir_all(&read_only).unwrap();
-    let mounted = std::process::Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=64k,ro", "tmpfs"])
-        .arg(&read_only)
-        .status()
-        .unwrap();
-    assert!(
-        mounted.success(),
-        "this test needs to mount a tmpfs (run as root)"
-    );
-    struct Unmount(std::path::PathBuf);
-    impl Drop for Unmount {
-        fn drop(&mut self) {
-            let _ = std::process::Command::new("umount").arg(&self.0).status();
-        }
-    }
-    let _unmount = Unmount(read_only.clone());
-    let into = read_only.join("restore");
+    let read_only = repo.mount_tmpfs("read-only", "size=64k,ro");
+    let into = read_only.0.join("restore");
     let run = repo
         .rollback(&["backup", "restore", &id, "--into", into.to_str().unwrap()])
         .fails(3, "Read-only file system");

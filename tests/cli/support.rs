@@ -90,7 +90,33 @@ pub struct Observed {
     pub refs: String,
 }
 
+/// A tmpfs mounted beside the repository, unmounted when dropped.
+pub struct Mounted(pub PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
 impl TestRepo {
+    /// Mount a tmpfs with `options` (`size=64k`, `ro`, …) at `<tmp>/<name>`
+    /// beside the repository (the tests run as root, in CI too).
+    pub fn mount_tmpfs(&self, name: &str, options: &str) -> Mounted {
+        let dir = self.path.parent().unwrap().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", options, "tmpfs"])
+            .arg(&dir)
+            .status()
+            .unwrap();
+        assert!(
+            mounted.success(),
+            "this test needs to mount a tmpfs (run as root)"
+        );
+        Mounted(dir)
+    }
+
     fn new() -> TestRepo {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("repo");
