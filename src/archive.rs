@@ -13,9 +13,10 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
+use gix::bstr::{BString, ByteSlice};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -40,8 +41,10 @@ pub enum Kind {
 /// One archived path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
-    /// Relative to the work tree root, `/`-separated.
-    pub path: String,
+    /// Relative to the work tree root, `/`-separated; the name's bytes as
+    /// they are on disk (see [`path_bytes`] for how the manifest holds them).
+    #[serde(with = "path_bytes")]
+    pub path: BString,
     pub kind: Kind,
     /// Permission bits: 0o755 or 0o644 for files, 0o755 for directories, 0o777 for links.
     pub mode: u32,
@@ -49,6 +52,75 @@ pub struct Entry {
     pub size: u64,
     /// sha256 of the content (of the link target for links; empty for directories).
     pub sha256: String,
+}
+
+/// Bytes of a name as a path (Unix: names are bytes).
+pub fn os_path(bytes: &[u8]) -> &Path {
+    use std::os::unix::ffi::OsStrExt;
+    Path::new(std::ffi::OsStr::from_bytes(bytes))
+}
+
+impl Entry {
+    /// The path as a relative file-system path (its bytes, unchanged).
+    pub fn relative(&self) -> &Path {
+        os_path(&self.path)
+    }
+
+    /// Each directory the path lies in, outermost first (`a`, `a/b` for `a/b/c`).
+    pub fn parents(&self) -> impl Iterator<Item = &gix::bstr::BStr> {
+        self.path
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'/')
+            .map(|(end, _)| self.path[..end].as_bstr())
+    }
+}
+
+/// A path in the manifest: a JSON string when its bytes are UTF-8 (every
+/// name in practice), else `{"bytes": "<hex>"}`, so no name is spelled lossily.
+mod path_bytes {
+    use gix::bstr::BString;
+    use serde::{de::Error as _, ser::SerializeMap, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(path: &BString, out: S) -> Result<S::Ok, S::Error> {
+        match std::str::from_utf8(path) {
+            Ok(text) => out.serialize_str(text),
+            Err(_) => {
+                let mut map = out.serialize_map(Some(1))?;
+                map.serialize_entry("bytes", &super::hex(path))?;
+                map.end()
+            }
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Spelled {
+        Text(String),
+        Bytes { bytes: String },
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(input: D) -> Result<BString, D::Error> {
+        match Spelled::deserialize(input)? {
+            Spelled::Text(text) => Ok(text.into()),
+            Spelled::Bytes { bytes } => {
+                let digits = bytes.as_bytes();
+                if digits.len() % 2 != 0 {
+                    return Err(D::Error::custom("path bytes: odd number of hex digits"));
+                }
+                digits
+                    .chunks(2)
+                    .map(|pair| {
+                        std::str::from_utf8(pair)
+                            .ok()
+                            .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+                            .ok_or_else(|| D::Error::custom("path bytes: not hex"))
+                    })
+                    .collect::<Result<Vec<u8>, _>>()
+                    .map(BString::from)
+            }
+        }
+    }
 }
 
 /// The archive file itself.
@@ -302,7 +374,7 @@ pub fn entries(path: &Path) -> Result<impl Iterator<Item = Result<Entry>>> {
 /// A file to archive: its path relative to `root` and what it is.
 #[derive(Debug, Clone)]
 pub struct Source {
-    pub path: String,
+    pub path: BString,
     pub kind: Kind,
     pub size: u64,
     /// Whether a file has an exec bit set.
@@ -492,7 +564,8 @@ fn append(
     root: &Path,
     source: &Source,
 ) -> Result<Entry> {
-    let full = root.join(&source.path);
+    let relative = gix::path::from_bstr(source.path.as_bstr())?;
+    let full = root.join(&relative);
     let mut header = tar::Header::new_gnu();
     header.set_mtime(source.mtime);
     match source.kind {
@@ -507,7 +580,7 @@ fn append(
                 inner: file,
                 hasher: Sha256::new(),
             };
-            builder.append_data(&mut header, &source.path, &mut reader)?;
+            builder.append_data(&mut header, &relative, &mut reader)?;
             Ok(Entry {
                 path: source.path.clone(),
                 kind: Kind::File,
@@ -522,7 +595,7 @@ fn append(
             header.set_mode(0o777);
             header.set_size(0);
             header.set_entry_type(tar::EntryType::Symlink);
-            builder.append_link(&mut header, &source.path, &target)?;
+            builder.append_link(&mut header, &relative, &target)?;
             Ok(Entry {
                 path: source.path.clone(),
                 kind: Kind::Symlink,
@@ -535,7 +608,7 @@ fn append(
             header.set_mode(0o755);
             header.set_size(0);
             header.set_entry_type(tar::EntryType::Directory);
-            builder.append_data(&mut header, format!("{}/", source.path), std::io::empty())?;
+            builder.append_data(&mut header, relative.join(""), std::io::empty())?;
             Ok(Entry {
                 path: source.path.clone(),
                 kind: Kind::Dir,
@@ -728,19 +801,17 @@ pub fn read(
             position: 0,
         };
         let mut archive = tar::Archive::new(stream);
-        let mut last = String::from("(start of archive)");
+        let mut last = BString::from("(start of archive)");
         let mut buf = vec![0; 256 * 1024];
         let entries = archive
             .entries()
             .map_err(|e| damaged(format!("{e} (at the start)")))?;
         for item in entries {
             let mut item = item.map_err(|e| damaged(format!("{e} (after entry '{last}')")))?;
-            let raw_path = item
-                .path()
-                .map_err(|e| damaged(e.to_string()))?
-                .to_string_lossy()
-                .into_owned();
-            let path = raw_path.trim_end_matches('/').to_owned();
+            let mut path = BString::from(item.path_bytes().into_owned());
+            while path.last() == Some(&b'/') {
+                path.pop();
+            }
             let Some(entry) = expected.next() else {
                 return Err(damaged(format!("entry '{path}' is not in the manifest")));
             };
@@ -840,23 +911,31 @@ pub fn read(
 }
 
 /// Refuse a path that could escape the directory it is extracted into
-/// (absolute, with `..`, or empty) or that names a `.git` directory (in any
-/// case, or as its 8.3 short name `git~1`), as git refuses such tree entries.
-pub fn check_entry_path(path: &str) -> Result<()> {
-    let p = Path::new(path);
-    let safe = !path.is_empty() && p.components().all(|c| matches!(c, Component::Normal(_)));
+/// (absolute, empty, with an empty, `.` or `..` component) or that names a
+/// `.git` directory (in any case, or as its 8.3 short name `git~1`), as git
+/// refuses such tree entries.
+pub fn check_entry_path(path: impl AsRef<[u8]>) -> Result<()> {
+    let path = path.as_ref();
+    let components = || path.split(|b| *b == b'/');
+    let safe = !path.is_empty() && components().all(|c| !c.is_empty() && c != b"." && c != b"..");
     if !safe {
         return Err(Error::refused(format!(
-            "refusing path '{path}': it is absolute or leaves the target"
+            "refusing path '{}': it is absolute or leaves the target",
+            path.as_bstr()
         )));
     }
-    let names_git = path.split('/').any(|name| {
-        let name = name.trim_end_matches(['.', ' ']);
-        name.eq_ignore_ascii_case(".git") || name.eq_ignore_ascii_case("git~1")
+    let names_git = components().any(|name| {
+        let end = name
+            .iter()
+            .rposition(|b| !matches!(b, b'.' | b' '))
+            .map_or(0, |i| i + 1);
+        let name = &name[..end];
+        name.eq_ignore_ascii_case(b".git") || name.eq_ignore_ascii_case(b"git~1")
     });
     if names_git {
         return Err(Error::refused(format!(
-            "refusing path '{path}': it is inside a .git directory"
+            "refusing path '{}': it is inside a .git directory",
+            path.as_bstr()
         )));
     }
     Ok(())

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use gix::bstr::ByteSlice;
+use gix::bstr::{BString, ByteSlice};
 
 use crate::archive::{self, Entry, Kind, Manifest, Progress, Sink, Source};
 use crate::config::Settings;
@@ -172,35 +172,24 @@ pub fn walk_sources(
             .path()
             .strip_prefix(root)
             .map_err(|_| Error::failed("walked outside the work tree"))?;
-        // On Unix `\\` is an ordinary character of a name; the manifest holds
-        // names as UTF-8, so a name that is not UTF-8 is refused by name
-        // rather than archived under a lossy spelling.
-        let rel = rel
-            .to_str()
-            .ok_or_else(|| {
-                Error::refused(format!(
-                    "cannot back up '{}': its name is not valid UTF-8",
-                    rel.display()
-                ))
-                .hint("rename it, or move it out of the work tree, then try again")
-            })?
-            .to_owned();
+        // The name's bytes as they are (on Unix `\\` is an ordinary character).
+        let rel = gix::path::into_bstr(rel)?.into_owned();
         let file_type = item.file_type();
         if file_type.is_dir() {
             if item.file_name() == ".git"
                 || item.path().join(".git").exists()
-                || backups.contains(&rel)
+                || backups.iter().any(|dir| dir.as_bytes() == rel.as_slice())
             {
                 walk.skip_current_dir();
                 continue;
             }
-            let tracked_inside = index
-                .prefixed_entries_range(format!("{rel}/").as_bytes().as_bstr())
-                .is_some();
+            let mut prefix = rel.clone();
+            prefix.push(b'/');
+            let tracked_inside = index.prefixed_entries_range(prefix.as_bstr()).is_some();
             if !include_ignored
                 && !tracked_inside
                 && excludes
-                    .at_entry(rel.as_str(), Some(gix::index::entry::Mode::DIR))?
+                    .at_entry(rel.as_bstr(), Some(gix::index::entry::Mode::DIR))?
                     .is_excluded()
             {
                 walk.skip_current_dir();
@@ -224,7 +213,7 @@ pub fn walk_sources(
         } else {
             continue;
         };
-        let tracked = index.entry_index_by_path(rel.as_bytes().as_bstr()).ok();
+        let tracked = index.entry_index_by_path(rel.as_bstr()).ok();
         if let (true, Some(position)) = (estimate, tracked) {
             each(&Source {
                 size: u64::from(index.entries()[position].stat.size),
@@ -238,7 +227,7 @@ pub fn walk_sources(
         if tracked.is_none()
             && !include_ignored
             && excludes
-                .at_entry(rel.as_str(), Some(gix::index::entry::Mode::FILE))?
+                .at_entry(rel.as_bstr(), Some(gix::index::entry::Mode::FILE))?
                 .is_excluded()
         {
             continue;
@@ -481,8 +470,7 @@ pub fn check_restore(
     target: &Path,
 ) -> Result<Selection> {
     let manifest_path = paths(dir, &manifest.id).1;
-    let selected =
-        |entry: &Entry| only.is_none_or(|spec| spec.matches(entry.path.as_bytes().as_bstr()));
+    let selected = |entry: &Entry| only.is_none_or(|spec| spec.matches(entry.path.as_bstr()));
     let mut links = std::collections::HashSet::new();
     for entry in archive::entries(&manifest_path)? {
         let entry = entry?;
@@ -491,7 +479,8 @@ pub fn check_restore(
         }
     }
     // Each directory of the target is looked at once: does it exist (as a real directory)?
-    let mut directories: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+    let mut directories: std::collections::HashMap<BString, bool> =
+        std::collections::HashMap::new();
     let mut selection = Selection {
         count: 0,
         bytes: 0,
@@ -504,8 +493,7 @@ pub fn check_restore(
         }
         archive::check_entry_path(&entry.path)?;
         let mut parent_exists = true;
-        for (end, _) in entry.path.match_indices('/') {
-            let prefix = &entry.path[..end];
+        for prefix in entry.parents() {
             if links.contains(prefix) {
                 return Err(Error::refused(format!(
                     "refusing path '{}': it passes through the symlink '{prefix}' in the archive",
@@ -519,7 +507,7 @@ pub fn check_restore(
                 parent_exists = *exists;
                 continue;
             }
-            let exists = match std::fs::symlink_metadata(target.join(prefix)) {
+            let exists = match std::fs::symlink_metadata(target.join(archive::os_path(prefix))) {
                 Ok(meta) if meta.file_type().is_symlink() => {
                     return Err(Error::refused(format!(
                         "refusing path '{}': '{prefix}' is a symlink in the target",
@@ -539,7 +527,7 @@ pub fn check_restore(
             parent_exists = exists;
         }
         if parent_exists && entry.kind != Kind::Dir {
-            if let Ok(meta) = std::fs::symlink_metadata(target.join(&entry.path)) {
+            if let Ok(meta) = std::fs::symlink_metadata(target.join(entry.relative())) {
                 if meta.is_dir() {
                     return Err(Error::refused(format!(
                         "cannot restore '{}': it is a directory in the target",
@@ -551,7 +539,7 @@ pub fn check_restore(
         selection.count += 1;
         selection.bytes += entry.size;
         if selection.sample.len() < SAMPLE {
-            selection.sample.push(entry.path);
+            selection.sample.push(entry.path.to_string());
         }
     }
     if only.is_some() && selection.count == 0 {
@@ -587,7 +575,7 @@ impl<'a> Staging<'a> {
 
     fn selected(&self, entry: &Entry) -> bool {
         self.only
-            .is_none_or(|spec| spec.matches(entry.path.as_bytes().as_bstr()))
+            .is_none_or(|spec| spec.matches(entry.path.as_bstr()))
     }
 }
 
@@ -596,7 +584,7 @@ impl Sink for Staging<'_> {
         if !self.selected(entry) {
             return Ok(());
         }
-        let path = self.root.join(&entry.path);
+        let path = self.root.join(entry.relative());
         if let Some(parent) = path.parent() {
             if parent != self.last_dir {
                 std::fs::create_dir_all(parent)?;
@@ -642,7 +630,7 @@ impl Sink for Staging<'_> {
             use std::os::unix::ffi::OsStrExt;
             std::os::unix::fs::symlink(
                 std::ffi::OsStr::from_bytes(&target),
-                self.root.join(&entry.path),
+                self.root.join(entry.relative()),
             )?;
         }
         Ok(())
@@ -659,33 +647,40 @@ pub fn place(
     staging: &Path,
     target: &Path,
 ) -> Result<()> {
-    let mut directories: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
-    let mut moved: Option<String> = None;
+    let mut directories: std::collections::HashMap<BString, bool> =
+        std::collections::HashMap::new();
+    let mut moved: Option<BString> = None;
     for entry in archive::entries(manifest_path)? {
         let entry = entry?;
-        if !only.is_none_or(|spec| spec.matches(entry.path.as_bytes().as_bstr())) {
+        if !only.is_none_or(|spec| spec.matches(entry.path.as_bstr())) {
             continue;
         }
-        if moved.as_deref().is_some_and(|dir| {
-            entry.path.starts_with(dir) && entry.path.as_bytes().get(dir.len()) == Some(&b'/')
-        }) {
+        if moved
+            .as_ref()
+            .is_some_and(|dir| crate::pathspec::is_under(entry.path.as_bstr(), dir))
+        {
             continue;
         }
         // The top-most directory of this entry the target lacks, if any.
         let mut missing = None;
-        for (end, _) in entry.path.match_indices('/') {
-            let prefix = &entry.path[..end];
+        for prefix in entry.parents() {
             let exists = *directories
                 .entry(prefix.to_owned())
-                .or_insert_with(|| target.join(prefix).is_dir());
+                .or_insert_with(|| target.join(archive::os_path(prefix)).is_dir());
             if !exists {
                 missing = Some(prefix.to_owned());
                 break;
             }
         }
         let (from, to) = match &missing {
-            Some(dir) => (staging.join(dir), target.join(dir)),
-            None => (staging.join(&entry.path), target.join(&entry.path)),
+            Some(dir) => (
+                staging.join(archive::os_path(dir)),
+                target.join(archive::os_path(dir)),
+            ),
+            None => (
+                staging.join(entry.relative()),
+                target.join(entry.relative()),
+            ),
         };
         if missing.is_none() && entry.kind == Kind::Dir {
             std::fs::create_dir_all(&to)
@@ -857,9 +852,9 @@ pub fn restore(
             }
             let known = index.entry_index_by_path(path).is_ok() || untracked.contains_key(path);
             if !known {
-                if let Some(existing) = sha256_of_existing(&target.join(&entry.path)) {
+                if let Some(existing) = sha256_of_existing(&target.join(entry.relative())) {
                     if existing != entry.sha256 {
-                        ignored.push(entry.path.clone());
+                        ignored.push(entry.path.to_string());
                     }
                 }
             }

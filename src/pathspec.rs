@@ -38,8 +38,8 @@ fn self_and_ancestors(path: &BStr) -> impl Iterator<Item = &BStr> {
 }
 
 /// Whether `path` is `dir` or below it.
-pub fn is_under(path: &BStr, dir: &str) -> bool {
-    path.strip_prefix(dir.as_bytes())
+pub fn is_under(path: &BStr, dir: impl AsRef<[u8]>) -> bool {
+    path.strip_prefix(dir.as_ref())
         .is_some_and(|rest| rest.is_empty() || rest[0] == b'/')
 }
 

@@ -246,7 +246,7 @@ pub(crate) fn crafted(repo: &TestRepo, id: &str, entries: &[(&str, Kind, &[u8])]
                 .map(|b| format!("{b:02x}"))
                 .collect();
             manifest_entries.push(Entry {
-                path: path.to_string(),
+                path: path.to_string().into(),
                 kind: *kind,
                 mode,
                 size: data.len() as u64,

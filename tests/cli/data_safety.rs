@@ -757,13 +757,24 @@ fn checkpoint_names_that_read_as_refs_or_are_too_long_are_refused() {
     }
 }
 
-/// Backups of names with a backslash; a name that is not UTF-8 is refused by name.
+/// Backups of names with a backslash or bytes that are not UTF-8: archived,
+/// verified and restored under their own bytes.
 #[test]
-fn backups_keep_backslashes_and_refuse_names_that_are_not_utf8() {
+fn backups_keep_names_with_backslashes_and_bytes_that_are_not_utf8() {
     use std::os::unix::ffi::OsStrExt;
     let repo = TestRepo::fixture("basic");
     repo.write("back\\slash.txt", "backslash\n");
+    let odd = std::ffi::OsStr::from_bytes(b"odd-\xff.txt");
+    std::fs::write(repo.path.join(odd), "latin-1\n").unwrap();
     let id = crate::backup::create(&repo, &[]);
+    repo.rollback(&["backup", "verify", &id]).ok();
+    let manifest =
+        std::fs::read_to_string(crate::backup::backup_dir(&repo).join(format!("{id}.manifest")))
+            .unwrap();
+    assert!(
+        manifest.contains(r#""path":{"bytes":"6f64642dff2e747874"}"#),
+        "{manifest}"
+    );
     let into = repo.path.parent().unwrap().join("into");
     repo.rollback(&["backup", "restore", &id, "--into", into.to_str().unwrap()])
         .ok();
@@ -771,10 +782,16 @@ fn backups_keep_backslashes_and_refuse_names_that_are_not_utf8() {
         std::fs::read_to_string(into.join("back\\slash.txt")).unwrap(),
         "backslash\n"
     );
-    let odd = repo.path.join(std::ffi::OsStr::from_bytes(b"odd-\xff.txt"));
-    std::fs::write(&odd, "latin-1\n").unwrap();
-    repo.rollback(&["backup", "create"])
-        .fails(3, "its name is not valid UTF-8");
+    assert_eq!(
+        std::fs::read_to_string(into.join(odd)).unwrap(),
+        "latin-1\n"
+    );
+    // In place: both come back after they were removed.
+    let before = repo.observe_user();
+    std::fs::remove_file(repo.path.join(odd)).unwrap();
+    std::fs::remove_file(repo.path.join("back\\slash.txt")).unwrap();
+    repo.rollback(&["backup", "restore", &id]).ok();
+    assert_eq!(repo.observe_user().files, before.files);
 }
 
 /// I/O errors where the file system stands in the way are refusals that
