@@ -795,112 +795,121 @@ pub fn read(
             }
         });
 
-        let stream = Inflated {
-            rx: ordered_rx,
-            current: Vec::new(),
-            position: 0,
-        };
-        let mut archive = tar::Archive::new(stream);
-        let mut last = BString::from("(start of archive)");
-        let mut buf = vec![0; 256 * 1024];
-        let entries = archive
-            .entries()
-            .map_err(|e| damaged(format!("{e} (at the start)")))?;
-        for item in entries {
-            let mut item = item.map_err(|e| damaged(format!("{e} (after entry '{last}')")))?;
-            let mut path = BString::from(item.path_bytes().into_owned());
-            while path.last() == Some(&b'/') {
-                path.pop();
-            }
-            let Some(entry) = expected.next() else {
-                return Err(damaged(format!("entry '{path}' is not in the manifest")));
+        // The tar stream, checked entry by entry; on its own error the
+        // reader's (a member too large, a short file) is the cause to name.
+        let streamed = (|| -> Result<()> {
+            let stream = Inflated {
+                rx: ordered_rx,
+                current: Vec::new(),
+                position: 0,
             };
-            let entry = &entry?;
-            if entry.path != path {
-                return Err(damaged(format!(
-                    "entry '{path}' found where the manifest has '{}'",
-                    entry.path
-                )));
-            }
-            let header = item.header();
-            let mtime = header.mtime().unwrap_or(0);
-            let kind = match header.entry_type() {
-                tar::EntryType::Regular => Kind::File,
-                tar::EntryType::Symlink => Kind::Symlink,
-                tar::EntryType::Directory => Kind::Dir,
-                other => {
+            let mut archive = tar::Archive::new(stream);
+            let mut last = BString::from("(start of archive)");
+            let mut buf = vec![0; 256 * 1024];
+            let entries = archive
+                .entries()
+                .map_err(|e| damaged(format!("{e} (at the start)")))?;
+            for item in entries {
+                let mut item = item.map_err(|e| damaged(format!("{e} (after entry '{last}')")))?;
+                let mut path = BString::from(item.path_bytes().into_owned());
+                while path.last() == Some(&b'/') {
+                    path.pop();
+                }
+                let Some(entry) = expected.next() else {
+                    return Err(damaged(format!("entry '{path}' is not in the manifest")));
+                };
+                let entry = &entry?;
+                if entry.path != path {
                     return Err(damaged(format!(
-                        "entry '{path}' has unexpected type {other:?}"
-                    )))
+                        "entry '{path}' found where the manifest has '{}'",
+                        entry.path
+                    )));
                 }
-            };
-            let mode = header
-                .mode()
-                .map_err(|e| damaged(format!("entry '{path}': {e}")))?
-                & 0o777;
-            if kind != entry.kind || mode != entry.mode {
-                return Err(damaged(format!(
-                    "entry '{path}' has a different type or mode than the manifest says"
-                )));
-            }
-            sink.begin(entry)?;
-            let mut hasher = Sha256::new();
-            let mut size = 0u64;
-            if kind == Kind::Symlink {
-                let target = item
-                    .link_name()
-                    .map_err(|e| damaged(e.to_string()))?
-                    .unwrap_or_default();
-                let bytes = target.as_os_str().as_encoded_bytes().to_vec();
-                hasher.update(&bytes);
-                size = bytes.len() as u64;
-                sink.data(&bytes)?;
-            } else {
-                loop {
-                    let n = item
-                        .read(&mut buf)
-                        .map_err(|e| damaged(format!("entry '{path}': {e}")))?;
-                    if n == 0 {
-                        break;
+                let header = item.header();
+                let mtime = header.mtime().unwrap_or(0);
+                let kind = match header.entry_type() {
+                    tar::EntryType::Regular => Kind::File,
+                    tar::EntryType::Symlink => Kind::Symlink,
+                    tar::EntryType::Directory => Kind::Dir,
+                    other => {
+                        return Err(damaged(format!(
+                            "entry '{path}' has unexpected type {other:?}"
+                        )))
                     }
-                    hasher.update(&buf[..n]);
-                    size += n as u64;
-                    sink.data(&buf[..n])?;
+                };
+                let mode = header
+                    .mode()
+                    .map_err(|e| damaged(format!("entry '{path}': {e}")))?
+                    & 0o777;
+                if kind != entry.kind || mode != entry.mode {
+                    return Err(damaged(format!(
+                        "entry '{path}' has a different type or mode than the manifest says"
+                    )));
                 }
+                sink.begin(entry)?;
+                let mut hasher = Sha256::new();
+                let mut size = 0u64;
+                if kind == Kind::Symlink {
+                    let target = item
+                        .link_name()
+                        .map_err(|e| damaged(e.to_string()))?
+                        .unwrap_or_default();
+                    let bytes = target.as_os_str().as_encoded_bytes().to_vec();
+                    hasher.update(&bytes);
+                    size = bytes.len() as u64;
+                    sink.data(&bytes)?;
+                } else {
+                    loop {
+                        let n = item
+                            .read(&mut buf)
+                            .map_err(|e| damaged(format!("entry '{path}': {e}")))?;
+                        if n == 0 {
+                            break;
+                        }
+                        hasher.update(&buf[..n]);
+                        size += n as u64;
+                        sink.data(&buf[..n])?;
+                    }
+                }
+                let sha256 = if kind == Kind::Dir {
+                    String::new()
+                } else {
+                    hex(&hasher.finalize())
+                };
+                if size != entry.size {
+                    return Err(damaged(format!(
+                        "entry '{path}' has {size} bytes, the manifest says {}",
+                        entry.size
+                    )));
+                }
+                if sha256 != entry.sha256 {
+                    return Err(damaged(format!(
+                        "entry '{path}' does not match its sha256 in the manifest"
+                    )));
+                }
+                sink.end(entry, mtime)?;
+                progress.advance(entry.size);
+                last = path;
             }
-            let sha256 = if kind == Kind::Dir {
-                String::new()
-            } else {
-                hex(&hasher.finalize())
-            };
-            if size != entry.size {
+            if let Some(missing) = expected.next() {
                 return Err(damaged(format!(
-                    "entry '{path}' has {size} bytes, the manifest says {}",
-                    entry.size
+                    "entry '{}' is missing from the archive",
+                    missing?.path
                 )));
             }
-            if sha256 != entry.sha256 {
-                return Err(damaged(format!(
-                    "entry '{path}' does not match its sha256 in the manifest"
-                )));
-            }
-            sink.end(entry, mtime)?;
-            progress.advance(entry.size);
-            last = path;
-        }
-        if let Some(missing) = expected.next() {
-            return Err(damaged(format!(
-                "entry '{}' is missing from the archive",
-                missing?.path
-            )));
-        }
-        // Drain what is left (tar's end blocks) so the reader finishes.
-        let mut rest = archive.into_inner();
-        std::io::copy(&mut rest, &mut std::io::sink()).map_err(|e| damaged(e.to_string()))?;
-        let (sha256, size) = reader
+            // Drain what is left (tar's end blocks) so the reader finishes.
+            let mut rest = archive.into_inner();
+            std::io::copy(&mut rest, &mut std::io::sink()).map_err(|e| damaged(e.to_string()))?;
+            Ok(())
+        })();
+        let read = reader
             .join()
-            .map_err(|_| Error::failed("the archive reader panicked"))?
-            .map_err(|e| damaged(e.to_string()))?;
+            .map_err(|_| Error::failed("the archive reader panicked"))?;
+        let (sha256, size) = match (streamed, read) {
+            (_, Err(cause)) => return Err(damaged(cause.to_string())),
+            (Err(err), _) => return Err(err),
+            (Ok(()), Ok(read)) => read,
+        };
         if size != manifest.archive.size || sha256 != manifest.archive.sha256 {
             return Err(damaged(
                 "the archive's sha256 does not match the manifest".to_owned(),
