@@ -404,48 +404,47 @@ fn s2_crafted_events_never_become_undo_targets() {
     repo.fsck();
 }
 
-/// S3: a member that inflates far beyond a chunk (an archive bomb).
-#[test]
-fn s3_an_archive_bomb_is_refused_without_inflating_it() {
+/// A backup `id` whose archive is one gzip member (compressed at `level`)
+/// holding one file `name` of `size` bytes read from `content()`, with a
+/// manifest that tells the truth about it.
+fn one_member_backup(
+    repo: &TestRepo,
+    id: &str,
+    size: u64,
+    content: &dyn Fn() -> Box<dyn std::io::Read>,
+    level: flate2::Compression,
+) {
     use git_rollback::archive::{self, ArchiveInfo, Entry, Kind, Manifest};
     use sha2::Digest;
-    let repo = TestRepo::fixture("basic");
-    let dir = crate::backup::backup_dir(&repo);
+    let dir = crate::backup::backup_dir(repo);
     std::fs::create_dir_all(&dir).unwrap();
-    // 64 MiB of zeros as one tar entry in one gzip member (about 64 KiB).
-    let size: u64 = 64 << 20;
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), level);
     {
         let mut builder = tar::Builder::new(&mut gz);
         let mut header = tar::Header::new_gnu();
-        header.set_path("zeros").unwrap();
+        header.set_path("data").unwrap();
         header.set_mode(0o644);
         header.set_size(size);
         header.set_entry_type(tar::EntryType::Regular);
         header.set_cksum();
-        builder
-            .append(&header, std::io::Read::take(std::io::repeat(0), size))
-            .unwrap();
+        builder.append(&header, content()).unwrap();
         builder.finish().unwrap();
     }
     let gz = gz.finish().unwrap();
-    std::fs::write(dir.join("bomb.tar.gz"), &gz).unwrap();
-    let mut zeros = sha2::Sha256::new();
-    let block = vec![0u8; 1 << 20];
-    for _ in 0..64 {
-        zeros.update(&block);
-    }
+    std::fs::write(dir.join(format!("{id}.tar.gz")), &gz).unwrap();
+    let mut hasher = sha2::Sha256::new();
+    std::io::copy(&mut content(), &mut hasher).unwrap();
     let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
     let entries = [Entry {
-        path: "zeros".into(),
+        path: "data".into(),
         kind: Kind::File,
         mode: 0o644,
         size,
-        sha256: hex(&zeros.finalize()),
+        sha256: hex(&hasher.finalize()),
     }];
     let manifest = Manifest {
         version: 2,
-        id: "bomb".into(),
+        id: id.into(),
         created: "2026-01-01T00:00:00.000000Z".into(),
         message: None,
         checkpoint: None,
@@ -453,19 +452,58 @@ fn s3_an_archive_bomb_is_refused_without_inflating_it() {
         files: 1,
         bytes: size,
         archive: ArchiveInfo {
-            file: "bomb.tar.gz".into(),
+            file: format!("{id}.tar.gz"),
             size: gz.len() as u64,
             sha256: hex(&sha2::Sha256::digest(&gz)),
             members: vec![0],
         },
     };
     let lines = archive::entry_lines(&entries).unwrap();
-    archive::write_manifest(&dir.join("bomb.manifest"), &manifest, &mut &lines[..]).unwrap();
+    archive::write_manifest(
+        &dir.join(format!("{id}.manifest")),
+        &manifest,
+        &mut &lines[..],
+    )
+    .unwrap();
+}
+
+/// S3: a member that inflates far beyond a chunk (an archive bomb), and a
+/// member larger than any a backup holds: refused before either is read whole.
+#[test]
+fn s3_an_archive_bomb_is_refused_without_inflating_it() {
+    let repo = TestRepo::fixture("basic");
+    // 16 MiB of zeros in one member of about 16 KiB.
+    let zeros = || -> Box<dyn std::io::Read> {
+        Box::new(std::io::Read::take(std::io::repeat(0), 16 << 20))
+    };
+    one_member_backup(
+        &repo,
+        "bomb",
+        64 << 20,
+        &zeros,
+        flate2::Compression::default(),
+    );
+    // 3 MiB that do not compress, stored in one member of 3 MiB.
+    let noise = || -> Box<dyn std::io::Read> {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let bytes: Vec<u8> = (0..3 << 20)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect();
+        Box::new(std::io::Cursor::new(bytes))
+    };
+    one_member_backup(&repo, "large", 3 << 20, &noise, flate2::Compression::none());
     let before = repo.observe_user();
     repo.rollback(&["backup", "verify", "bomb"])
         .fails(3, "inflates to more than");
     repo.rollback(&["backup", "restore", "bomb"])
         .fails(3, "damaged");
+    repo.rollback(&["backup", "verify", "large"])
+        .fails(3, "larger than any member a backup holds");
     assert_eq!(repo.observe_user(), before);
 }
 
