@@ -891,12 +891,18 @@ pub fn restore(
     let event = match &capture {
         Some(capture) => {
             let head = repo.head()?;
-            let mut request =
-                Request::new("backup-restore", capture.state.clone(), HeadAfter::Keep);
+            let mut request = Request::new(
+                crate::ledger::Kind::BackupRestore,
+                capture.state.clone(),
+                HeadAfter::Keep,
+            );
             request.reason = options.reason.clone();
             request.severity = options.severity.clone();
-            let mut event =
-                crate::ledger::Event::new(repo, "backup-restore", capture.state.commit)?;
+            let mut event = crate::ledger::Event::new(
+                repo,
+                crate::ledger::Kind::BackupRestore,
+                capture.state.commit,
+            )?;
             event.head_before = Some(head.clone());
             event.head_after = Some(head);
             event

@@ -182,7 +182,7 @@ pub fn create(repo: &Repo, options: CreateOptions) -> Result<Created> {
         )
         .context(format!("creating tag {PREFIX}{name}"))?;
 
-    let mut event = Event::new(repo, "checkpoint", capture.state.commit)?;
+    let mut event = Event::new(repo, ledger::Kind::Checkpoint, capture.state.commit)?;
     event.checkpoint = Some(name.clone());
     event.head_before = Some(head);
     event.details = options.details;

@@ -18,14 +18,88 @@ use crate::repo::{Head, Repo};
 /// The notes ref that holds the ledger.
 pub const NOTES_REF: &str = "refs/notes/rollback";
 
+/// What an event records. On disk the kebab-case name (`backup-restore`);
+/// a kind this build does not know (written by a newer one) reads as
+/// `Unknown`, so old and new ledgers stay readable by both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// A checkpoint was made (changes nothing).
+    Checkpoint,
+    /// A backup was written (changes nothing).
+    Backup,
+    /// `to`: a full rollback to a checkpoint.
+    To,
+    /// `files`: some paths restored from a checkpoint.
+    Files,
+    /// `sprint`: a sprint backed out onto a retry branch.
+    Sprint,
+    /// `stage`: one stage rolled back at a level.
+    Stage,
+    /// `map record`: a move made and recorded.
+    MapRecord,
+    /// `map revert`: recorded moves reversed.
+    MapRevert,
+    /// `backup restore` in place.
+    BackupRestore,
+    /// `undo` of an earlier operation.
+    Undo,
+    /// The result line of an operation: duration and checks.
+    Result,
+    /// A kind written by another build of the tool.
+    #[serde(other)]
+    Unknown,
+}
+
+impl Kind {
+    /// The name on disk and in output (`backup-restore`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Checkpoint => "checkpoint",
+            Kind::Backup => "backup",
+            Kind::To => "to",
+            Kind::Files => "files",
+            Kind::Sprint => "sprint",
+            Kind::Stage => "stage",
+            Kind::MapRecord => "map-record",
+            Kind::MapRevert => "map-revert",
+            Kind::BackupRestore => "backup-restore",
+            Kind::Undo => "undo",
+            Kind::Result => "result",
+            Kind::Unknown => "unknown",
+        }
+    }
+
+    /// Whether an operation of this kind is a rollback (counted by `stats`,
+    /// described by `report`): it brings back earlier content. A move that
+    /// `map record` makes is not.
+    pub fn is_rollback(self) -> bool {
+        matches!(
+            self,
+            Kind::To
+                | Kind::Files
+                | Kind::Sprint
+                | Kind::Stage
+                | Kind::MapRevert
+                | Kind::BackupRestore
+        )
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One recorded event. Fields beyond the common ones live in `details`, so
 /// later kinds add data without changing this type.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Event {
     /// Short unique id (`undo <id>`, `report <id>`).
     pub id: String,
-    /// What happened: `checkpoint`, `to`, `undo`, …
-    pub kind: String,
+    /// What happened.
+    pub kind: Kind,
     /// When, RFC 3339 UTC with microseconds.
     pub at: String,
     /// Who, as `Name <email>`.
@@ -63,12 +137,12 @@ pub struct Event {
 
 impl Event {
     /// A new event with a fresh id, the current time and the committer as author.
-    pub fn new(repo: &Repo, kind: &str, object: ObjectId) -> Result<Event> {
+    pub fn new(repo: &Repo, kind: Kind, object: ObjectId) -> Result<Event> {
         let now = jiff::Timestamp::now();
         let at = now.strftime("%Y-%m-%dT%H:%M:%S.%6fZ").to_string();
         Ok(Event {
-            id: new_id(&at, kind, object),
-            kind: kind.to_owned(),
+            id: new_id(&at, kind.as_str(), object),
+            kind,
             at,
             by: repo.who()?,
             object: object.to_string(),
@@ -161,4 +235,33 @@ pub fn find<'a>(events: &'a [Event], id: &str) -> Option<&'a Event> {
     let mut matches = events.iter().filter(|e| e.id.starts_with(id));
     let first = matches.next()?;
     matches.next().is_none().then_some(first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Event, Kind};
+
+    /// A line as the release before typed kinds wrote it.
+    const TO_LINE: &str = r#"{"id":"5184db9f","kind":"to","at":"2026-11-23T11:12:40.646791Z","by":"Ada <ada@example.com>","object":"9296c6377adbe00ed7dabd017ff7bd1561650cca","checkpoint":"c","head_before":{"ref":"refs/heads/main","oid":"728c8748202af42c1324045b82ba92586220bda8"},"head_after":{"ref":"refs/heads/main","oid":"92540cf2dd609c48a91b5d43a405f566f2b1aada"},"snapshot":"9296c6377adbe00ed7dabd017ff7bd1561650cca","target":"92540cf2dd609c48a91b5d43a405f566f2b1aada","details":{"counts":{"staged":0,"unstaged":0,"untracked":1},"deleted":1,"paths":["src/a.rs","src/u.txt"],"restored":1}}"#;
+
+    #[test]
+    fn a_line_of_the_previous_release_reads_and_writes_back_unchanged() {
+        let event: Event = serde_json::from_str(TO_LINE).unwrap();
+        assert_eq!(event.kind, Kind::To);
+        assert_eq!(event.worktree, None);
+        assert_eq!(serde_json::to_string(&event).unwrap(), TO_LINE);
+    }
+
+    #[test]
+    fn kinds_are_their_kebab_case_names_and_unknown_ones_still_read() {
+        for kind in [Kind::BackupRestore, Kind::MapRecord, Kind::Result] {
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+            assert_eq!(serde_json::from_str::<Kind>(&json).unwrap(), kind);
+        }
+        let newer = TO_LINE.replace(r#""kind":"to""#, r#""kind":"drill""#);
+        let event: Event = serde_json::from_str(&newer).unwrap();
+        assert_eq!(event.kind, Kind::Unknown);
+        assert!(!event.kind.is_rollback());
+    }
 }

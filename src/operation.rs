@@ -37,7 +37,7 @@ pub type Derive = Box<dyn FnOnce(&Repo, &State) -> Result<State>>;
 
 /// One operation to carry out.
 pub struct Request {
-    pub kind: String,
+    pub kind: ledger::Kind,
     pub target: State,
     /// When set, the target is computed from the captured current state
     /// instead of being `target` (whose HEAD is then unused: use `HeadAfter::Keep`).
@@ -66,9 +66,9 @@ pub struct Request {
 }
 
 impl Request {
-    pub fn new(kind: &str, target: State, head_after: HeadAfter) -> Request {
+    pub fn new(kind: ledger::Kind, target: State, head_after: HeadAfter) -> Request {
         Request {
-            kind: kind.to_owned(),
+            kind,
             target,
             derive: None,
             write_exact: Vec::new(),
@@ -101,7 +101,7 @@ pub struct PathPlan {
 pub struct Outcome {
     /// The event id (`None` for a dry run).
     pub id: Option<String>,
-    pub kind: String,
+    pub kind: ledger::Kind,
     pub dry_run: bool,
     pub checkpoint: Option<String>,
     pub undoes: Option<String>,
@@ -229,7 +229,7 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
         .count();
     let mut outcome = Outcome {
         id: None,
-        kind: request.kind.clone(),
+        kind: request.kind,
         dry_run: request.dry_run,
         checkpoint: request.checkpoint.clone(),
         undoes: request.undoes.clone(),
@@ -295,7 +295,7 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
         head_after: Some(head_after.clone()),
         target: Some(request.target.commit.to_string()),
         details,
-        ..Event::new(repo, &request.kind, capture.state.commit)?
+        ..Event::new(repo, request.kind, capture.state.commit)?
     };
     // Ignored files about to be written, and files the snapshot cannot give
     // back byte for byte, are copied to the saved-files area.
@@ -586,7 +586,7 @@ pub fn finish(
         results.push(check::run(repo, check, paths)?);
     }
     let object = ObjectId::from_hex(event.object.as_bytes()).context("event object id")?;
-    let mut result = Event::new(repo, "result", object)?;
+    let mut result = Event::new(repo, ledger::Kind::Result, object)?;
     result
         .details
         .insert("operation".into(), event.id.clone().into());

@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::ledger::Event;
+use crate::ledger::{Event, Kind};
 
-/// Kinds that are rollbacks (undo is counted apart).
+/// Events that are rollbacks (undo is counted apart).
 pub fn is_rollback(event: &Event) -> bool {
-    event.is_undoable() && event.kind != "undo"
+    event.is_undoable() && event.kind.is_rollback()
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -47,7 +47,7 @@ pub fn compute(events: &[Event]) -> Stats {
     let mut stats = Stats::default();
     let durations: BTreeMap<&str, u64> = events
         .iter()
-        .filter(|e| e.kind == "result")
+        .filter(|e| e.kind == Kind::Result)
         .filter_map(|e| {
             Some((
                 e.details.get("operation")?.as_str()?,
@@ -57,12 +57,12 @@ pub fn compute(events: &[Event]) -> Stats {
         .collect();
     let mut recorded = Vec::new();
     for event in events {
-        match event.kind.as_str() {
-            "checkpoint" => stats.checkpoints += 1,
-            "undo" => stats.undos += 1,
+        match event.kind {
+            Kind::Checkpoint => stats.checkpoints += 1,
+            Kind::Undo => stats.undos += 1,
             _ if is_rollback(event) => {
                 stats.rollbacks += 1;
-                *stats.by_kind.entry(event.kind.clone()).or_default() += 1;
+                *stats.by_kind.entry(event.kind.to_string()).or_default() += 1;
                 let cause = event
                     .reason
                     .clone()

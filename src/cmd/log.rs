@@ -1,5 +1,6 @@
 //! `git rollback log`: the operation history from the ledger, newest first.
 
+use git_rollback::ledger::Kind;
 use git_rollback::ledger::{self, Event};
 use git_rollback::Result;
 
@@ -20,7 +21,7 @@ pub struct Args {
 
 impl Report for Event {
     fn human(&self) -> String {
-        if self.kind == "result" {
+        if self.kind == Kind::Result {
             let field = |key: &str| {
                 self.details
                     .get(key)

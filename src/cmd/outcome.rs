@@ -1,6 +1,7 @@
 //! The human rendering of an operation's outcome, shared by every command
 //! that changes the work tree (`to`, `undo`, `files`, `sprint`).
 
+use git_rollback::ledger::Kind;
 use git_rollback::operation::Outcome;
 
 use super::short;
@@ -12,16 +13,18 @@ impl Report for Outcome {
             Some(name) => format!(" {name}"),
             None => String::new(),
         };
-        let (would, did) = match self.kind.as_str() {
-            "to" => ("roll back to", "Rolled back to"),
-            "undo" => ("undo", "Undid"),
-            "files" => ("restore paths from", "Restored paths from"),
-            "sprint" => ("back out the sprint to", "Backed out the sprint to"),
-            "map-record" => ("record a move", "Recorded a move"),
-            "map-revert" => ("revert the map", "Reverted the map"),
-            "stage" => ("roll back stage", "Rolled back stage"),
-            "backup-restore" => ("restore backup", "Restored backup"),
-            other => (other, other),
+        let (would, did) = match self.kind {
+            Kind::To => ("roll back to", "Rolled back to"),
+            Kind::Undo => ("undo", "Undid"),
+            Kind::Files => ("restore paths from", "Restored paths from"),
+            Kind::Sprint => ("back out the sprint to", "Backed out the sprint to"),
+            Kind::MapRecord => ("record a move", "Recorded a move"),
+            Kind::MapRevert => ("revert the map", "Reverted the map"),
+            Kind::Stage => ("roll back stage", "Rolled back stage"),
+            Kind::BackupRestore => ("restore backup", "Restored backup"),
+            other @ (Kind::Checkpoint | Kind::Backup | Kind::Result | Kind::Unknown) => {
+                (other.as_str(), other.as_str())
+            }
         };
         let mut out = String::new();
         if self.dry_run {

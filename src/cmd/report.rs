@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use git_rollback::ledger::Kind;
 use git_rollback::ledger::{self, Event};
 use git_rollback::stats::is_rollback;
 use git_rollback::{Error, Result};
@@ -56,7 +57,8 @@ fn markdown(event: &Event, events: &[Event]) -> String {
     let target = event.checkpoint.as_deref().unwrap_or("(no checkpoint)");
     let _ = writeln!(md, "# Rollback report: {} {target}\n", event.kind);
     let result = events.iter().find(|e| {
-        e.kind == "result" && e.details.get("operation").and_then(|v| v.as_str()) == Some(&event.id)
+        e.kind == Kind::Result
+            && e.details.get("operation").and_then(|v| v.as_str()) == Some(&event.id)
     });
     let undone_by: Vec<&Event> = events
         .iter()
@@ -102,23 +104,25 @@ fn markdown(event: &Event, events: &[Event]) -> String {
         .iter()
         .filter(|e| {
             e.id == event.id
-                || (e.kind == "checkpoint" && e.checkpoint == event.checkpoint && e.at <= event.at)
+                || (e.kind == Kind::Checkpoint
+                    && e.checkpoint == event.checkpoint
+                    && e.at <= event.at)
                 || e.details.get("operation").and_then(|v| v.as_str()) == Some(&event.id)
                 || e.undoes.as_deref() == Some(&event.id)
         })
         .collect();
     timeline.sort_by(|a, b| a.at.cmp(&b.at));
     for e in timeline {
-        let what = match e.kind.as_str() {
-            "checkpoint" => format!(
+        let what = match e.kind {
+            Kind::Checkpoint => format!(
                 "checkpoint `{}` created",
                 e.checkpoint.as_deref().unwrap_or_default()
             ),
-            "result" => format!(
+            Kind::Result => format!(
                 "state restored in {} ms",
                 text(e.details.get("duration_ms"))
             ),
-            "undo" => format!("undone by `{}`", e.id),
+            Kind::Undo => format!("undone by `{}`", e.id),
             kind => format!("`{kind}` started (`{}`)", e.id),
         };
         let _ = writeln!(md, "- {} — {what} by {}", e.at, e.by);

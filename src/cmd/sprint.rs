@@ -1,6 +1,7 @@
 //! `git rollback sprint N`: back out a failed sprint and start it again.
 
 use git_rollback::check::{self, Check};
+use git_rollback::ledger::Kind;
 use git_rollback::lock::Lock;
 use git_rollback::operation::{self, HeadAfter, Request};
 use git_rollback::repo::Head;
@@ -134,7 +135,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         _ => None,
     };
     let mut request = Request::new(
-        "sprint",
+        Kind::Sprint,
         State::of_commit(&repo, start_head)?,
         HeadAfter::Exactly(Head {
             branch: Some(retry.clone()),

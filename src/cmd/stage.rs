@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use git_rollback::backup::{self, RestoreOptions};
 use git_rollback::config::{self, Stage};
+use git_rollback::ledger::Kind;
 use git_rollback::lock::Lock;
 use git_rollback::operation::{self, ExactWrite, HeadAfter, Request};
 use git_rollback::pathspec::PathSpec;
@@ -207,7 +208,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     }
 
     let head = State::of_commit(&repo, repo.head()?.oid()?)?;
-    let mut request = Request::new("stage", head, HeadAfter::Keep);
+    let mut request = Request::new(Kind::Stage, head, HeadAfter::Keep);
     (request.reason, request.severity) = args.incident.into_parts();
     request.dry_run = args.dry_run;
     request.checks = checks;

@@ -1,6 +1,7 @@
 //! `git rollback undo`: reverse an operation from its safety snapshot.
 
 use git_rollback::ledger;
+use git_rollback::ledger::Kind;
 use git_rollback::lock::Lock;
 use git_rollback::operation::{self, HeadAfter, Request};
 use git_rollback::snapshot::State;
@@ -48,7 +49,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         .clone()
         .ok_or_else(|| Error::failed(format!("operation '{}' did not record HEAD", event.id)))?;
     let mut request = Request::new(
-        "undo",
+        Kind::Undo,
         State::of_commit(&repo, snapshot)?,
         HeadAfter::Exactly(head),
     );

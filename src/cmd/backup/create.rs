@@ -1,4 +1,5 @@
 use git_rollback::backup::{self, CreateOptions};
+use git_rollback::ledger::Kind;
 use git_rollback::ledger::{self, Event};
 use git_rollback::lock::Lock;
 use git_rollback::{checkpoint, config, Result};
@@ -91,7 +92,7 @@ pub fn create(
             config::BACKUP_DIR_KEY
         ));
     }
-    let mut event = Event::new(repo, "backup", repo.head()?.oid()?)?;
+    let mut event = Event::new(repo, Kind::Backup, repo.head()?.oid()?)?;
     event.checkpoint = manifest.checkpoint.clone();
     event
         .details

@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 use std::rc::Rc;
 
+use git_rollback::ledger::Kind;
 use git_rollback::ledger::{self, Event};
 use git_rollback::lock::Lock;
 use git_rollback::migration::{self, Map, Move};
@@ -140,12 +141,12 @@ fn shown(map: Map, file: Option<String>) -> Result<Shown> {
 pub fn recorded(events: &[Event]) -> Map {
     let mut moves = Vec::new();
     for event in events {
-        if event.kind == "map-revert"
+        if event.kind == Kind::MapRevert
             && event.details.get("map").and_then(|m| m.as_str()) == Some("recorded")
         {
             break;
         }
-        if event.kind == "map-record" {
+        if event.kind == Kind::MapRecord {
             let field = |k: &str| {
                 event
                     .details
@@ -243,7 +244,7 @@ fn record(args: RecordArgs, context: &Context, ui: &Ui) -> Result<()> {
         destination: destination.clone(),
     };
     let head = State::of_commit(&repo, repo.head()?.oid()?)?;
-    let mut request = Request::new("map-record", head, HeadAfter::Keep);
+    let mut request = Request::new(Kind::MapRecord, head, HeadAfter::Keep);
     request.derive = Some(Box::new(move |repo, current| {
         let conflicts = migration::conflicts(repo, current, std::slice::from_ref(&step))?;
         if !conflicts.is_empty() {
@@ -342,7 +343,7 @@ fn revert(args: RevertArgs, context: &Context, ui: &Ui) -> Result<()> {
         );
     }
     let drift = Rc::new(RefCell::new(Vec::new()));
-    let mut request = Request::new("map-revert", head, HeadAfter::Keep);
+    let mut request = Request::new(Kind::MapRevert, head, HeadAfter::Keep);
     request.derive = Some(revert_derive(
         map.clone(),
         reference,
