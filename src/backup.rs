@@ -893,7 +893,7 @@ pub fn restore(
             let head = repo.head()?;
             let mut request = Request::new(
                 crate::ledger::Kind::BackupRestore,
-                capture.state.clone(),
+                crate::operation::Target::State(capture.state.clone()),
                 HeadAfter::Keep,
             );
             request.reason = options.reason.clone();

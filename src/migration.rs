@@ -187,41 +187,108 @@ fn on_disk(repo: &Repo, state: &State, path: &str) -> Result<Vec<(String, Blob)>
     Ok(all)
 }
 
+/// One reason a set of moves cannot be carried out.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Conflict {
+    /// The same source appears in two moves.
+    MovedTwice { source: String },
+    /// Two moves have the same destination.
+    SameDestination {
+        first: String,
+        second: String,
+        destination: String,
+    },
+    /// One destination lies inside another.
+    Nested { inner: String, outer: String },
+    /// Nothing is at the source.
+    Missing { source: String, destination: String },
+    /// A different file is already at (or under) the destination.
+    Occupied { path: String },
+    /// A file stands where one of the destination's directories must go.
+    NeedsDirectory { file: String, destination: String },
+}
+
+impl Conflict {
+    /// Whether `--force` may go over it: the file in the way is in the
+    /// operation's safety snapshot, so replacing it loses nothing.
+    pub fn is_forcible(&self) -> bool {
+        matches!(
+            self,
+            Conflict::Occupied { .. } | Conflict::NeedsDirectory { .. }
+        )
+    }
+}
+
+impl std::fmt::Display for Conflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Conflict::MovedTwice { source } => write!(f, "'{source}' is moved twice"),
+            Conflict::SameDestination {
+                first,
+                second,
+                destination,
+            } => write!(f, "'{first}' and '{second}' both move to '{destination}'"),
+            Conflict::Nested { inner, outer } => write!(
+                f,
+                "'{inner}' would be inside '{outer}', which is also a destination"
+            ),
+            Conflict::Missing {
+                source,
+                destination,
+            } => write!(
+                f,
+                "'{source}' is missing (nothing to move to '{destination}')"
+            ),
+            Conflict::Occupied { path } => write!(f, "'{path}' is occupied by a different file"),
+            Conflict::NeedsDirectory { file, destination } => {
+                write!(
+                    f,
+                    "'{file}' is a file where '{destination}' needs a directory"
+                )
+            }
+        }
+    }
+}
+
 /// Everything that stops `moves` from being carried out on `state`: a
 /// missing source, a destination taken by different content, a file where a
 /// directory must go, two moves colliding. Empty when the moves can run.
-pub fn conflicts(repo: &Repo, state: &State, moves: &[Move]) -> Result<Vec<String>> {
+pub fn conflicts(repo: &Repo, state: &State, moves: &[Move]) -> Result<Vec<Conflict>> {
     let mut out = Vec::new();
     let mut sources = BTreeSet::new();
     let mut destinations: BTreeMap<&str, &Move> = BTreeMap::new();
     for m in moves {
         if !sources.insert(m.source.as_str()) {
-            out.push(format!("'{}' is moved twice", m.source));
+            out.push(Conflict::MovedTwice {
+                source: m.source.clone(),
+            });
         }
         if let Some(other) = destinations.insert(m.destination.as_str(), m) {
-            out.push(format!(
-                "'{}' and '{}' both move to '{}'",
-                other.source, m.source, m.destination
-            ));
+            out.push(Conflict::SameDestination {
+                first: other.source.clone(),
+                second: m.source.clone(),
+                destination: m.destination.clone(),
+            });
         }
     }
     let targets: Vec<&str> = destinations.keys().copied().collect();
     for (i, a) in targets.iter().enumerate() {
         for b in &targets[i + 1..] {
             if b.starts_with(a) && b.as_bytes().get(a.len()) == Some(&b'/') {
-                out.push(format!(
-                    "'{b}' would be inside '{a}', which is also a destination"
-                ));
+                out.push(Conflict::Nested {
+                    inner: b.to_string(),
+                    outer: a.to_string(),
+                });
             }
         }
     }
     for m in moves {
         let from = on_disk(repo, state, &m.source)?;
         if from.is_empty() {
-            out.push(format!(
-                "'{}' is missing (nothing to move to '{}')",
-                m.source, m.destination
-            ));
+            out.push(Conflict::Missing {
+                source: m.source.clone(),
+                destination: m.destination.clone(),
+            });
             continue;
         }
         let moving_out = |path: &str| {
@@ -233,7 +300,7 @@ pub fn conflicts(repo: &Repo, state: &State, moves: &[Move]) -> Result<Vec<Strin
             let taken = join(&m.destination, &rest);
             let same = from.iter().any(|(r, b)| *r == rest && b == &blob);
             if !same && !moving_out(&taken) {
-                out.push(format!("'{taken}' is occupied by a different file"));
+                out.push(Conflict::Occupied { path: taken });
             }
         }
         // A file where one of the destination's directories must go.
@@ -250,16 +317,76 @@ pub fn conflicts(repo: &Repo, state: &State, moves: &[Move]) -> Result<Vec<Strin
             prefix = join(&prefix, component);
             let found = on_disk(repo, state, &prefix)?;
             if found.len() == 1 && found[0].0.is_empty() && !moving_out(&prefix) {
-                out.push(format!(
-                    "'{prefix}' is a file where '{}' needs a directory",
-                    m.destination
-                ));
+                out.push(Conflict::NeedsDirectory {
+                    file: prefix.clone(),
+                    destination: m.destination.clone(),
+                });
             }
         }
     }
     out.sort();
     out.dedup();
     Ok(out)
+}
+
+/// The refusal for `conflicts`, each on its own line; `forcible`: whether
+/// the command takes `--force` to go over the conflicts that allow it.
+fn conflict_error(what: &str, conflicts: &[Conflict], forcible: bool) -> Error {
+    let hint = if forcible && conflicts.iter().any(Conflict::is_forcible) {
+        "nothing was moved; resolve the conflicts (or --force to replace what is in the way of a destination) and try again"
+    } else {
+        "nothing was moved; resolve the conflicts and try again"
+    };
+    Error::refused(format!(
+        "{what}: {} conflict{}:\n  {}",
+        conflicts.len(),
+        if conflicts.len() == 1 { "" } else { "s" },
+        conflicts
+            .iter()
+            .map(Conflict::to_string)
+            .collect::<Vec<_>>()
+            .join("\n  ")
+    ))
+    .hint(hint)
+}
+
+/// Carry out `moves` on `current`, all or nothing.
+pub fn carry_out(repo: &Repo, current: &State, moves: &[Move]) -> Result<State> {
+    let conflicts = conflicts(repo, current, moves)?;
+    if !conflicts.is_empty() {
+        return Err(conflict_error("cannot move", &conflicts, false));
+    }
+    apply(repo, current, moves)
+}
+
+/// Reverse `map` on `current`, all or nothing; with `force`, files in the
+/// way of a destination are replaced (they are in the safety snapshot).
+/// Also returns the drift: files edited after they were moved, compared
+/// with `reference` (the state before the moves), when known.
+pub fn revert(
+    repo: &Repo,
+    current: &State,
+    map: &Map,
+    reference: Option<&State>,
+    force: bool,
+) -> Result<(State, Vec<String>)> {
+    let reversed = map.reversed();
+    let conflicts: Vec<Conflict> = conflicts(repo, current, &reversed)?
+        .into_iter()
+        .filter(|c| !(force && c.is_forcible()))
+        .collect();
+    if !conflicts.is_empty() {
+        return Err(conflict_error(
+            "the map cannot be reverted",
+            &conflicts,
+            true,
+        ));
+    }
+    let drift = match reference {
+        Some(reference) => drift(repo, current, reference, map)?,
+        None => Vec::new(),
+    };
+    Ok((apply(repo, current, &reversed)?, drift))
 }
 
 /// Files edited after they were moved: the content at each move's

@@ -5,7 +5,7 @@
 
 use gix::bstr::ByteSlice;
 use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
-use gix::refs::Target;
+use gix::refs::Target as RefTarget;
 use gix::ObjectId;
 use serde::Serialize;
 
@@ -32,16 +32,71 @@ pub enum HeadAfter {
     Keep,
 }
 
-/// Computes the target from the state just captured (moves, overlays).
-pub type Derive = Box<dyn FnOnce(&Repo, &State) -> Result<State>>;
+/// What an operation brings about.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A recorded state: a checkpoint, a safety snapshot, a commit.
+    State(State),
+    /// The current state, as captured, with these steps applied in order
+    /// (none: only the exact writes change anything). HEAD does not move.
+    Derived(Vec<Step>),
+}
+
+/// One change to the captured current state.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// Carry out moves, all or nothing (`map record`).
+    Move(Vec<crate::migration::Move>),
+    /// Reverse a map, all or nothing; with `force`, what is in the way of a
+    /// destination is replaced. `reference` (the state before the moves)
+    /// tells the drift: files edited after they were moved.
+    Revert {
+        map: crate::migration::Map,
+        reference: Option<State>,
+        force: bool,
+    },
+    /// Take every path `spec` names from `source` (paths `source` lacks
+    /// are removed): a stage's paths. A pattern that names nothing in either
+    /// is refused.
+    Overlay { source: State, spec: PathSpec },
+}
+
+/// The state `steps` make of `current`, and the drift when a map was reverted.
+fn derive(repo: &Repo, current: &State, steps: Vec<Step>) -> Result<(State, Option<Vec<String>>)> {
+    let mut state = current.clone();
+    let mut drift = None;
+    for step in steps {
+        state = match step {
+            Step::Move(moves) => crate::migration::carry_out(repo, &state, &moves)?,
+            Step::Revert {
+                map,
+                reference,
+                force,
+            } => {
+                let (moved, edited) =
+                    crate::migration::revert(repo, &state, &map, reference.as_ref(), force)?;
+                drift.get_or_insert_with(Vec::new).extend(edited);
+                moved
+            }
+            Step::Overlay { source, spec } => {
+                let unmatched = spec.unmatched(repo, std::iter::empty(), &[current, &source])?;
+                if !unmatched.is_empty() {
+                    return Err(Error::usage(format!(
+                        "stage path '{}' matches no file",
+                        unmatched.join("', '")
+                    )));
+                }
+                snapshot::overlay(repo, &state, &source, &spec)?
+            }
+        };
+    }
+    Ok((state, drift))
+}
 
 /// One operation to carry out.
 pub struct Request {
     pub kind: ledger::Kind,
-    pub target: State,
-    /// When set, the target is computed from the captured current state
-    /// instead of being `target` (whose HEAD is then unused: use `HeadAfter::Keep`).
-    pub derive: Option<Derive>,
+    pub target: Target,
     /// Files to write byte for byte (or delete, with `None`) once the plan
     /// is carried out: ignored files, and files whose exact bytes a snapshot
     /// cannot give back. Their old content is saved under
@@ -66,11 +121,12 @@ pub struct Request {
 }
 
 impl Request {
-    pub fn new(kind: ledger::Kind, target: State, head_after: HeadAfter) -> Request {
+    /// An operation that brings `target` about; HEAD ends as `head_after`
+    /// says for a recorded state, and does not move for a derived one.
+    pub fn new(kind: ledger::Kind, target: Target, head_after: HeadAfter) -> Request {
         Request {
             kind,
             target,
-            derive: None,
             write_exact: Vec::new(),
             captured: None,
             head_after,
@@ -112,6 +168,10 @@ pub struct Outcome {
     pub restored: usize,
     pub deleted: usize,
     pub plan: Vec<PathPlan>,
+    /// When a map was reverted: the files edited after they were moved
+    /// (moved back with their edits).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drift: Option<Vec<String>>,
     /// How long the operation took, checks excluded.
     pub duration_ms: u64,
     pub checks: Vec<CheckResult>,
@@ -156,23 +216,28 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
         None => snapshot::capture(
             repo,
             Some(&format!("git-rollback: before {}", request.kind)),
-            request
-                .derive
-                .is_none()
-                .then_some(request.target.worktree_tree),
+            match &request.target {
+                Target::State(state) => Some(state.worktree_tree),
+                Target::Derived(_) => None,
+            },
         )?,
     };
-    if let Some(derive) = request.derive.take() {
-        request.target = derive(repo, &capture.state)?;
-    }
+    let (target, drift) = match std::mem::replace(&mut request.target, Target::Derived(Vec::new()))
+    {
+        Target::State(state) => (state, None),
+        Target::Derived(steps) => {
+            request.head_after = HeadAfter::Keep;
+            derive(repo, &capture.state, steps)?
+        }
+    };
     let head_after = match &request.head_after {
         HeadAfter::MoveCurrent => Head {
             branch: head_before.branch.clone(),
-            oid: request.target.head.to_string(),
+            oid: target.head.to_string(),
         },
         HeadAfter::Detach => Head {
             branch: None,
-            oid: request.target.head.to_string(),
+            oid: target.head.to_string(),
         },
         HeadAfter::Exactly(head) => head.clone(),
         HeadAfter::Keep => head_before.clone(),
@@ -187,7 +252,7 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
         None => None,
     };
 
-    let mut plan = snapshot::plan(repo, &capture.state, &request.target)?;
+    let mut plan = snapshot::plan(repo, &capture.state, &target)?;
     if let Some(only) = &request.only {
         plan.retain(|path| only.matches(path));
         let planned = plan
@@ -195,7 +260,7 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
             .keys()
             .chain(plan.index.keys())
             .map(|p| p.as_bstr());
-        let unmatched = only.unmatched(repo, planned, &[&capture.state, &request.target])?;
+        let unmatched = only.unmatched(repo, planned, &[&capture.state, &target])?;
         if !unmatched.is_empty() {
             return Err(Error::usage(format!("pathspec '{}' did not match any file", unmatched.join("', '")))
                 .hint("paths are relative to the current directory; a glob needs quotes so the shell leaves it alone"));
@@ -239,6 +304,7 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
         restored,
         deleted,
         plan: describe_plan(&plan),
+        drift,
         duration_ms: 0,
         checks: Vec::new(),
     };
@@ -293,7 +359,7 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
     let mut event = Event {
         head_before: Some(head_before.clone()),
         head_after: Some(head_after.clone()),
-        target: Some(request.target.commit.to_string()),
+        target: Some(target.commit.to_string()),
         details,
         ..Event::new(repo, request.kind, capture.state.commit)?
     };
@@ -618,8 +684,8 @@ fn move_head(
         message: message.into(),
     };
     let head_expected = PreviousValue::MustExistAndMatch(match &before.branch {
-        Some(branch) => Target::Symbolic(branch.as_str().try_into()?),
-        None => Target::Object(before.oid()?),
+        Some(branch) => RefTarget::Symbolic(branch.as_str().try_into()?),
+        None => RefTarget::Object(before.oid()?),
     });
     let mut edits = Vec::new();
     match &after.branch {
@@ -629,10 +695,10 @@ fn move_head(
                 change: Change::Update {
                     log: log.clone(),
                     expected: match branch_expected {
-                        Some(id) => PreviousValue::MustExistAndMatch(Target::Object(id)),
+                        Some(id) => PreviousValue::MustExistAndMatch(RefTarget::Object(id)),
                         None => PreviousValue::MustNotExist,
                     },
-                    new: Target::Object(after.oid()?),
+                    new: RefTarget::Object(after.oid()?),
                 },
                 name: name.clone(),
                 deref: false,
@@ -642,7 +708,7 @@ fn move_head(
                     change: Change::Update {
                         log,
                         expected: head_expected,
-                        new: Target::Symbolic(name),
+                        new: RefTarget::Symbolic(name),
                     },
                     name: "HEAD".try_into()?,
                     deref: false,
@@ -653,7 +719,7 @@ fn move_head(
             change: Change::Update {
                 log,
                 expected: head_expected,
-                new: Target::Object(after.oid()?),
+                new: RefTarget::Object(after.oid()?),
             },
             name: "HEAD".try_into()?,
             deref: false,

@@ -7,7 +7,7 @@ use git_rollback::checkpoint;
 use git_rollback::config;
 use git_rollback::ledger::Kind;
 use git_rollback::lock::Lock;
-use git_rollback::operation::{self, HeadAfter, Request};
+use git_rollback::operation::{self, HeadAfter, Request, Target};
 use git_rollback::pathspec::PathSpec;
 use git_rollback::{Error, Result};
 
@@ -69,7 +69,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
     let state = source.state(&repo)?;
     let spec = PathSpec::new(paths.clone()).literal_where_present(&repo, &[&state])?;
-    let mut request = Request::new(Kind::Files, state, HeadAfter::Keep);
+    let mut request = Request::new(Kind::Files, Target::State(state), HeadAfter::Keep);
     request.only = Some(spec);
     request.checkpoint = Some(source.id.clone());
     (request.reason, request.severity) = args.incident.into_parts();

@@ -9,70 +9,82 @@ use crate::ui::Report;
 
 impl Report for Outcome {
     fn human(&self) -> String {
-        let subject = match self.checkpoint.as_deref().or(self.undoes.as_deref()) {
-            Some(name) => format!(" {name}"),
-            None => String::new(),
-        };
-        let (would, did) = match self.kind {
-            Kind::To => ("roll back to", "Rolled back to"),
-            Kind::Undo => ("undo", "Undid"),
-            Kind::Files => ("restore paths from", "Restored paths from"),
-            Kind::Sprint => ("back out the sprint to", "Backed out the sprint to"),
-            Kind::MapRecord => ("record a move", "Recorded a move"),
-            Kind::MapRevert => ("revert the map", "Reverted the map"),
-            Kind::Stage => ("roll back stage", "Rolled back stage"),
-            Kind::BackupRestore => ("restore backup", "Restored backup"),
-            other @ (Kind::Checkpoint | Kind::Backup | Kind::Result | Kind::Unknown) => {
-                (other.as_str(), other.as_str())
+        let mut out = summary(self);
+        if let Some(drift) = self.drift.as_ref().filter(|d| !d.is_empty()) {
+            out.push_str("Edited after the move (moved back with the edits):\n");
+            for path in drift {
+                out.push_str(&format!("  drift    {path}\n"));
             }
-        };
-        let mut out = String::new();
-        if self.dry_run {
-            out.push_str(&format!(
-                "Would {would}{subject}: {} to restore, {} to delete, HEAD {} {} -> {}\n",
-                self.restored,
-                self.deleted,
-                self.head_before.describe(),
-                short(&self.head_before.oid),
-                short(&self.head_after.oid)
-            ));
-            for path in &self.plan {
-                out.push_str(&format!(
-                    "  {:<8} {:<7} {}\n",
-                    path.worktree, path.index, path.path
-                ));
-            }
-            out.push_str("(dry run: nothing changed)\n");
-            return out;
-        }
-        out.push_str(&format!(
-            "{did}{subject} ({} restored, {} deleted); HEAD {} {} -> {}\n",
-            self.restored,
-            self.deleted,
-            self.head_after.describe(),
-            short(&self.head_before.oid),
-            short(&self.head_after.oid)
-        ));
-        for check in &self.checks {
-            out.push_str(&format!(
-                "{} `{}`: {}\n",
-                check.name,
-                check.command,
-                if check.skipped {
-                    "skipped (no test files mapped)".to_owned()
-                } else if check.ok {
-                    "passed".to_owned()
-                } else {
-                    format!("FAILED (exit {})", check.status.unwrap_or(-1))
-                }
-            ));
-        }
-        if let (Some(id), Some(snapshot)) = (&self.id, &self.snapshot) {
-            out.push_str(&format!(
-                "The previous state is saved as {}; undo with: git rollback undo {id}\n",
-                short(snapshot)
-            ));
         }
         out
     }
+}
+
+/// What was (or would be) done, the checks and how to undo it.
+fn summary(outcome: &Outcome) -> String {
+    let subject = match outcome.checkpoint.as_deref().or(outcome.undoes.as_deref()) {
+        Some(name) => format!(" {name}"),
+        None => String::new(),
+    };
+    let (would, did) = match outcome.kind {
+        Kind::To => ("roll back to", "Rolled back to"),
+        Kind::Undo => ("undo", "Undid"),
+        Kind::Files => ("restore paths from", "Restored paths from"),
+        Kind::Sprint => ("back out the sprint to", "Backed out the sprint to"),
+        Kind::MapRecord => ("record a move", "Recorded a move"),
+        Kind::MapRevert => ("revert the map", "Reverted the map"),
+        Kind::Stage => ("roll back stage", "Rolled back stage"),
+        Kind::BackupRestore => ("restore backup", "Restored backup"),
+        other @ (Kind::Checkpoint | Kind::Backup | Kind::Result | Kind::Unknown) => {
+            (other.as_str(), other.as_str())
+        }
+    };
+    let mut out = String::new();
+    if outcome.dry_run {
+        out.push_str(&format!(
+            "Would {would}{subject}: {} to restore, {} to delete, HEAD {} {} -> {}\n",
+            outcome.restored,
+            outcome.deleted,
+            outcome.head_before.describe(),
+            short(&outcome.head_before.oid),
+            short(&outcome.head_after.oid)
+        ));
+        for path in &outcome.plan {
+            out.push_str(&format!(
+                "  {:<8} {:<7} {}\n",
+                path.worktree, path.index, path.path
+            ));
+        }
+        out.push_str("(dry run: nothing changed)\n");
+        return out;
+    }
+    out.push_str(&format!(
+        "{did}{subject} ({} restored, {} deleted); HEAD {} {} -> {}\n",
+        outcome.restored,
+        outcome.deleted,
+        outcome.head_after.describe(),
+        short(&outcome.head_before.oid),
+        short(&outcome.head_after.oid)
+    ));
+    for check in &outcome.checks {
+        out.push_str(&format!(
+            "{} `{}`: {}\n",
+            check.name,
+            check.command,
+            if check.skipped {
+                "skipped (no test files mapped)".to_owned()
+            } else if check.ok {
+                "passed".to_owned()
+            } else {
+                format!("FAILED (exit {})", check.status.unwrap_or(-1))
+            }
+        ));
+    }
+    if let (Some(id), Some(snapshot)) = (&outcome.id, &outcome.snapshot) {
+        out.push_str(&format!(
+            "The previous state is saved as {}; undo with: git rollback undo {id}\n",
+            short(snapshot)
+        ));
+    }
+    out
 }

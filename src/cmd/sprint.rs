@@ -3,7 +3,7 @@
 use git_rollback::check::{self, Check};
 use git_rollback::ledger::Kind;
 use git_rollback::lock::Lock;
-use git_rollback::operation::{self, HeadAfter, Request};
+use git_rollback::operation::{self, HeadAfter, Request, Target};
 use git_rollback::repo::Head;
 use git_rollback::snapshot::{self, State};
 use git_rollback::{checkpoint, config, sprint, Error, Result};
@@ -136,7 +136,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     };
     let mut request = Request::new(
         Kind::Sprint,
-        State::of_commit(&repo, start_head)?,
+        Target::State(State::of_commit(&repo, start_head)?),
         HeadAfter::Exactly(Head {
             branch: Some(retry.clone()),
             oid: start_head.to_string(),

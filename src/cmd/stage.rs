@@ -1,16 +1,13 @@
 //! `git rollback stage`: roll back one named stage (a phase, story or
 //! feature from `.rollback.toml`) at one of three levels.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use git_rollback::backup::{self, RestoreOptions};
 use git_rollback::config::{self, Stage};
 use git_rollback::ledger::Kind;
 use git_rollback::lock::Lock;
-use git_rollback::operation::{self, ExactWrite, HeadAfter, Request};
+use git_rollback::operation::{self, ExactWrite, HeadAfter, Request, Step, Target};
 use git_rollback::pathspec::PathSpec;
-use git_rollback::snapshot::{self, State};
+
 use git_rollback::{checkpoint, Error, Result};
 
 use super::Context;
@@ -207,14 +204,10 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         return super::checks_verdict(&restored.checks, restored.operation.as_deref());
     }
 
-    let head = State::of_commit(&repo, repo.head()?.oid()?)?;
-    let mut request = Request::new(Kind::Stage, head, HeadAfter::Keep);
-    (request.reason, request.severity) = args.incident.into_parts();
-    request.dry_run = args.dry_run;
-    request.checks = checks;
-    request.details.insert("stage".into(), name.clone().into());
-    request.details.insert("level".into(), level.into());
-    let drift = Rc::new(RefCell::new(Vec::new()));
+    let mut steps = Vec::new();
+    let mut write_exact = Vec::new();
+    let mut checkpoint_name = None;
+    let mut details = serde_json::Map::new();
     match args.level {
         Level::Toggle => {
             let path = repo.workdir().join(&env_file);
@@ -233,17 +226,16 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
                     )))
                 }
             };
-            request.derive = Some(Box::new(|_, current| Ok(current.clone())));
             let mode = {
                 use std::os::unix::fs::PermissionsExt;
                 path.metadata()
                     .map_or(0o644, |m| m.permissions().mode() & 0o7777)
             };
-            request.write_exact = vec![ExactWrite {
+            write_exact.push(ExactWrite {
                 path: env_file.clone(),
                 content: Some((apply_toggles(&old, &stage.toggles).into_bytes(), mode)),
-            }];
-            request.details.insert("env_file".into(), env_file.into());
+            });
+            details.insert("env_file".into(), env_file.into());
         }
         Level::Code => {
             let name_of_checkpoint = stage.checkpoint.as_deref().ok_or_else(|| {
@@ -251,46 +243,37 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
                     .hint("add checkpoint = \"<name>\" to the stage")
             })?;
             let source = checkpoint::resolve(&repo, name_of_checkpoint)?.state(&repo)?;
-            request.checkpoint = Some(name_of_checkpoint.to_owned());
-            let map = match &stage.map {
-                Some(file) => {
-                    let text = std::fs::read_to_string(repo.workdir().join(file))
-                        .map_err(|e| Error::usage(format!("cannot read map file '{file}': {e}")))?;
-                    Some(git_rollback::migration::Map::parse(file, &text)?)
-                }
-                None => None,
-            };
-            let spec = (!stage.paths.is_empty()).then(|| PathSpec::new(stage.paths.clone()));
-            let revert = map
-                .map(|m| super::map::revert_derive(m, Some(source.clone()), false, drift.clone()));
-            request.derive = Some(Box::new(move |repo, current| {
-                let moved = match revert {
-                    Some(revert) => revert(repo, current)?,
-                    None => current.clone(),
-                };
-                match &spec {
-                    Some(spec) => {
-                        let unmatched =
-                            spec.unmatched(repo, std::iter::empty(), &[current, &source])?;
-                        if !unmatched.is_empty() {
-                            return Err(Error::usage(format!(
-                                "stage path '{}' matches no file",
-                                unmatched.join("', '")
-                            )));
-                        }
-                        snapshot::overlay(repo, &moved, &source, spec)
-                    }
-                    None => Ok(moved),
-                }
-            }));
+            checkpoint_name = Some(name_of_checkpoint.to_owned());
+            if let Some(file) = &stage.map {
+                let text = std::fs::read_to_string(repo.workdir().join(file))
+                    .map_err(|e| Error::usage(format!("cannot read map file '{file}': {e}")))?;
+                steps.push(Step::Revert {
+                    map: git_rollback::migration::Map::parse(file, &text)?,
+                    reference: Some(source.clone()),
+                    force: false,
+                });
+            }
+            if !stage.paths.is_empty() {
+                steps.push(Step::Overlay {
+                    source,
+                    spec: PathSpec::new(stage.paths.clone()),
+                });
+            }
         }
         Level::Full => unreachable!("handled above"),
     }
+    let mut request = Request::new(Kind::Stage, Target::Derived(steps), HeadAfter::Keep);
+    (request.reason, request.severity) = args.incident.into_parts();
+    request.dry_run = args.dry_run;
+    request.checks = checks;
+    request.checkpoint = checkpoint_name;
+    request.write_exact = write_exact;
+    request.details = details;
+    request.details.insert("stage".into(), name.clone().into());
+    request.details.insert("level".into(), level.into());
     let outcome = operation::run(&repo, request)?;
-    let drift = drift.borrow().clone();
-    let reverted = super::map::Reverted { outcome, drift };
-    ui.print(&reverted)?;
-    super::checks_verdict(&reverted.outcome.checks, reverted.outcome.id.as_deref())
+    ui.print(&outcome)?;
+    super::checks_verdict(&outcome.checks, outcome.id.as_deref())
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use git_rollback::ledger::Kind;
 use git_rollback::lock::Lock;
-use git_rollback::operation::{self, HeadAfter, Request};
+use git_rollback::operation::{self, HeadAfter, Request, Target};
 use git_rollback::Result;
 use git_rollback::{checkpoint, config};
 
@@ -53,7 +53,11 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     } else {
         HeadAfter::MoveCurrent
     };
-    let mut request = Request::new(Kind::To, checkpoint.state(&repo)?, head_after);
+    let mut request = Request::new(
+        Kind::To,
+        Target::State(checkpoint.state(&repo)?),
+        head_after,
+    );
     request.checkpoint = Some(checkpoint.id.clone());
     (request.reason, request.severity) = args.incident.into_parts();
     request.checks = super::verify_checks(settings.verify.as_deref(), args.no_verify);

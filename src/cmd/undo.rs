@@ -3,7 +3,7 @@
 use git_rollback::ledger;
 use git_rollback::ledger::Kind;
 use git_rollback::lock::Lock;
-use git_rollback::operation::{self, HeadAfter, Request};
+use git_rollback::operation::{self, HeadAfter, Request, Target};
 use git_rollback::snapshot::State;
 use git_rollback::{Error, Result};
 
@@ -50,7 +50,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         .ok_or_else(|| Error::failed(format!("operation '{}' did not record HEAD", event.id)))?;
     let mut request = Request::new(
         Kind::Undo,
-        State::of_commit(&repo, snapshot)?,
+        Target::State(State::of_commit(&repo, snapshot)?),
         HeadAfter::Exactly(head),
     );
     request.undoes = Some(event.id.clone());

@@ -1,15 +1,13 @@
 //! `git rollback map …`: migration maps — record moves as they are made,
 //! derive them by rename detection, show them, revert them all-or-nothing.
 
-use std::cell::RefCell;
 use std::path::PathBuf;
-use std::rc::Rc;
 
 use git_rollback::ledger::Kind;
 use git_rollback::ledger::{self, Event};
 use git_rollback::lock::Lock;
 use git_rollback::migration::{self, Map, Move};
-use git_rollback::operation::{self, HeadAfter, Outcome, Request};
+use git_rollback::operation::{self, HeadAfter, Request, Step, Target};
 use git_rollback::repo::Repo;
 use git_rollback::snapshot::{self, State};
 use git_rollback::{checkpoint, Error, Result};
@@ -243,15 +241,11 @@ fn record(args: RecordArgs, context: &Context, ui: &Ui) -> Result<()> {
         source: source.clone(),
         destination: destination.clone(),
     };
-    let head = State::of_commit(&repo, repo.head()?.oid()?)?;
-    let mut request = Request::new(Kind::MapRecord, head, HeadAfter::Keep);
-    request.derive = Some(Box::new(move |repo, current| {
-        let conflicts = migration::conflicts(repo, current, std::slice::from_ref(&step))?;
-        if !conflicts.is_empty() {
-            return Err(conflict_error("cannot move", &conflicts));
-        }
-        migration::apply(repo, current, &[step])
-    }));
+    let mut request = Request::new(
+        Kind::MapRecord,
+        Target::Derived(vec![Step::Move(vec![step])]),
+        HeadAfter::Keep,
+    );
     request.details.insert("source".into(), source.into());
     request
         .details
@@ -260,66 +254,9 @@ fn record(args: RecordArgs, context: &Context, ui: &Ui) -> Result<()> {
     ui.print(&operation::run(&repo, request)?)
 }
 
-pub fn conflict_error(what: &str, conflicts: &[String]) -> Error {
-    Error::refused(format!(
-        "{what}: {} conflict{}:\n  {}",
-        conflicts.len(),
-        if conflicts.len() == 1 { "" } else { "s" },
-        conflicts.join("\n  ")
-    ))
-    .hint("nothing was moved; resolve the conflicts (or --force where a source is occupied) and try again")
-}
-
-/// An operation that reverted a map (`map revert`, `stage --level code`):
-/// its outcome and the drift.
-#[derive(serde::Serialize)]
-pub struct Reverted {
-    #[serde(flatten)]
-    pub outcome: Outcome,
-    pub drift: Vec<String>,
-}
-
-impl Report for Reverted {
-    fn human(&self) -> String {
-        let mut out = self.outcome.human();
-        if !self.drift.is_empty() {
-            out.push_str("Edited after the move (moved back with the edits):\n");
-            for path in &self.drift {
-                out.push_str(&format!("  drift    {path}\n"));
-            }
-        }
-        out
-    }
-}
-
-/// How to revert a map inside an operation: conflicts refuse, drift is
-/// reported through `drift`.
-pub fn revert_derive(
-    map: Map,
-    reference: Option<State>,
-    force: bool,
-    drift: Rc<RefCell<Vec<String>>>,
-) -> operation::Derive {
-    Box::new(move |repo, current| {
-        let reversed = map.reversed();
-        let conflicts: Vec<String> = migration::conflicts(repo, current, &reversed)?
-            .into_iter()
-            .filter(|c| !(force && (c.contains("is occupied") || c.contains("needs a directory"))))
-            .collect();
-        if !conflicts.is_empty() {
-            return Err(conflict_error("the map cannot be reverted", &conflicts));
-        }
-        if let Some(reference) = &reference {
-            *drift.borrow_mut() = migration::drift(repo, current, reference, &map)?;
-        }
-        migration::apply(repo, current, &reversed)
-    })
-}
-
 fn revert(args: RevertArgs, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
     let _lock = Lock::acquire(&repo, "map revert")?;
-    let head = State::of_commit(&repo, repo.head()?.oid()?)?;
     let mut captured = None;
     let (map, reference, which) = match (&args.source.file, &args.source.from) {
         (Some(file), _) => (read_file(context, file)?, None, file.display().to_string()),
@@ -342,21 +279,20 @@ fn revert(args: RevertArgs, context: &Context, ui: &Ui) -> Result<()> {
             Error::usage(format!("the map ({which}) has no moves")).hint("git rollback map show")
         );
     }
-    let drift = Rc::new(RefCell::new(Vec::new()));
-    let mut request = Request::new(Kind::MapRevert, head, HeadAfter::Keep);
-    request.derive = Some(revert_derive(
-        map.clone(),
-        reference,
-        args.force,
-        drift.clone(),
-    ));
+    let mut request = Request::new(
+        Kind::MapRevert,
+        Target::Derived(vec![Step::Revert {
+            map: map.clone(),
+            reference,
+            force: args.force,
+        }]),
+        HeadAfter::Keep,
+    );
     request.captured = captured;
     request.details.insert("map".into(), which.into());
     request
         .details
         .insert("moves".into(), serde_json::to_value(&map.moves)?);
     request.dry_run = args.dry_run;
-    let outcome = operation::run(&repo, request)?;
-    let drift = drift.borrow().clone();
-    ui.print(&Reverted { outcome, drift })
+    ui.print(&operation::run(&repo, request)?)
 }
