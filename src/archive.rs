@@ -648,12 +648,6 @@ impl Read for Inflated {
     }
 }
 
-/// How reading the archive went.
-pub struct ReadOutcome {
-    pub archive_sha256: String,
-    pub archive_size: u64,
-}
-
 /// Receives the entries of an archive being read, in order: `begin`, the
 /// content in pieces (a link's target for links), `end`.
 pub trait Sink {

@@ -367,11 +367,11 @@ pub fn create(
     let base = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S").to_string();
     let mut id = base.clone();
     let mut n = 1;
-    while paths(dir, &id).0.exists() || paths(dir, &id).1.exists() {
+    while archive::paths(dir, &id).0.exists() || archive::paths(dir, &id).1.exists() {
         n += 1;
         id = format!("{base}-{n}");
     }
-    let (archive_path, manifest_path) = paths(dir, &id);
+    let (archive_path, manifest_path) = archive::paths(dir, &id);
     let temp = tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
         .suffix(".tar.gz")
@@ -407,8 +407,25 @@ pub fn create(
     Ok(manifest)
 }
 
-fn paths(dir: &Path, id: &str) -> (PathBuf, PathBuf) {
-    archive::paths(dir, id)
+/// Write a backup into the configured directory and record it in the
+/// ledger; return its manifest and the event id.
+pub fn create_recorded(
+    repo: &Repo,
+    settings: &Settings,
+    options: CreateOptions,
+    progress: &dyn Progress,
+) -> Result<(Manifest, String)> {
+    let manifest = create(repo, &dir(repo, settings), options, progress)?;
+    let mut event =
+        crate::ledger::Event::new(repo, crate::ledger::Kind::Backup, repo.head()?.oid()?)?;
+    event.checkpoint = manifest.checkpoint.clone();
+    let details = &mut event.details;
+    details.insert("backup".into(), manifest.id.clone().into());
+    details.insert("size".into(), manifest.archive.size.into());
+    details.insert("files".into(), manifest.files.into());
+    details.insert("sha256".into(), manifest.archive.sha256.clone().into());
+    crate::ledger::append(repo, &event)?;
+    Ok((manifest, event.id))
 }
 
 /// The backup `id` (`latest` names the newest), or an error with a hint.
@@ -435,7 +452,7 @@ pub fn find(dir: &Path, id: &str) -> Result<Manifest> {
 
 /// Recompute the archive's hash and every entry's hash.
 pub fn verify(dir: &Path, manifest: &Manifest, progress: &dyn Progress) -> Result<()> {
-    let (archive, manifest_path) = paths(dir, &manifest.id);
+    let (archive, manifest_path) = archive::paths(dir, &manifest.id);
     progress.start("verify", manifest.files as u64, manifest.bytes);
     let result = archive::read(
         &archive,
@@ -469,7 +486,7 @@ pub fn check_restore(
     only: Option<&PathSpec>,
     target: &Path,
 ) -> Result<Selection> {
-    let manifest_path = paths(dir, &manifest.id).1;
+    let manifest_path = archive::paths(dir, &manifest.id).1;
     let selected = |entry: &Entry| only.is_none_or(|spec| spec.matches(entry.path.as_bstr()));
     let mut links = std::collections::HashSet::new();
     for entry in archive::entries(&manifest_path)? {
@@ -742,7 +759,7 @@ pub fn prune_candidates(
 /// Delete one backup: the manifest first, so it stops being listed at once.
 pub fn delete(dir: &Path, id: &str) -> Result<()> {
     archive::check_id(id)?;
-    let (archive, manifest) = paths(dir, id);
+    let (archive, manifest) = archive::paths(dir, id);
     std::fs::remove_file(&manifest).context(format!("removing '{}'", manifest.display()))?;
     match std::fs::remove_file(&archive) {
         Err(err) if err.kind() != std::io::ErrorKind::NotFound => Err(err.into()),
@@ -820,7 +837,7 @@ pub fn restore(
         }
         None => repo.workdir().to_owned(),
     };
-    let manifest_path = paths(dir, &manifest.id).1;
+    let manifest_path = archive::paths(dir, &manifest.id).1;
     let selection = check_restore(dir, manifest, options.only.as_ref(), &target)?;
     let mut restored = Restored {
         id: manifest.id.clone(),
@@ -879,7 +896,7 @@ pub fn restore(
     let mut sink = Staging::new(staging.path().to_owned(), options.only.as_ref());
     progress.start("restore", manifest.files as u64, manifest.bytes);
     let read = archive::read(
-        &paths(dir, &manifest.id).0,
+        &archive::paths(dir, &manifest.id).0,
         &manifest_path,
         manifest,
         progress,

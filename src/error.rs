@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-/// What kind of failure this is; each kind has one exit code (see DESIGN.md).
+/// What kind of failure this is; each kind has one exit code (README: Exit codes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// The operation failed (verification failed, conflict, I/O error): exit 1.

@@ -177,13 +177,6 @@ pub struct Outcome {
     pub checks: Vec<CheckResult>,
 }
 
-impl Outcome {
-    /// Whether every check passed.
-    pub fn checks_passed(&self) -> bool {
-        self.checks.iter().all(|c| c.ok)
-    }
-}
-
 pub fn describe_plan(plan: &Plan) -> Vec<PathPlan> {
     plan.paths()
         .into_iter()

@@ -167,25 +167,15 @@ impl Repo {
                 )));
             }
         }
-        // Like git, work from the top of the work tree: gix then stats
-        // `./a/b` instead of walking the whole absolute path for each of the
-        // repository's files. Not when GIT_DIR/GIT_WORK_TREE may be relative
-        // to where we were started.
-        let repo = if std::env::var_os("GIT_DIR").is_none()
-            && std::env::var_os("GIT_WORK_TREE").is_none()
-            && std::env::set_current_dir(&workdir).is_ok()
-        {
-            gix::ThreadSafeRepository::discover_with_environment_overrides_opts(
-                ".",
-                Default::default(),
-                trust(),
-            )
-            .map(|r| r.to_thread_local())
-            .unwrap_or(repo)
-        } else {
-            repo
-        };
         Ok(Repo { git: repo, workdir })
+    }
+
+    /// Whether the repository may be opened again from the top of its work
+    /// tree with relative paths (what git does, and what makes gix stat
+    /// `./a/b` rather than the whole absolute path of each file): not when
+    /// `GIT_DIR` or `GIT_WORK_TREE` may be relative to where we started.
+    pub fn may_work_from_the_top() -> bool {
+        std::env::var_os("GIT_DIR").is_none() && std::env::var_os("GIT_WORK_TREE").is_none()
     }
 
     pub fn workdir(&self) -> &Path {

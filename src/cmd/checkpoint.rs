@@ -54,7 +54,7 @@ struct WithBackup {
     #[serde(flatten)]
     created: Created,
     #[serde(skip_serializing_if = "Option::is_none")]
-    backup: Option<super::backup::create::Created>,
+    backup: Option<super::backups::Created>,
 }
 
 impl Report for WithBackup {
@@ -126,7 +126,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
             include_ignored: settings.backup_include_ignored,
             checkpoint: Some(created.checkpoint.id.clone()),
         };
-        Some(super::backup::create::create(&repo, settings, options, ui)?)
+        Some(super::backups::create(&repo, settings, options, ui)?)
     } else {
         None
     };

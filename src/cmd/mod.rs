@@ -10,6 +10,7 @@ use git_rollback::Result;
 use crate::ui::Ui;
 
 mod backup;
+mod backups;
 mod checkpoint;
 mod files;
 mod list;
@@ -86,9 +87,15 @@ pub struct Context {
 }
 
 impl Context {
-    /// Open the repository containing `cwd`.
+    /// Open the repository containing `cwd`, then, like git, work from the
+    /// top of its work tree (the process changes directory here, never in
+    /// the library; paths from the command line are resolved against `cwd`).
     pub fn repo(&self) -> Result<Repo> {
-        Repo::discover(&self.cwd)
+        let repo = Repo::discover(&self.cwd)?;
+        if Repo::may_work_from_the_top() && std::env::set_current_dir(repo.workdir()).is_ok() {
+            return Ok(Repo::discover(std::path::Path::new(".")).unwrap_or(repo));
+        }
+        Ok(repo)
     }
 }
 

@@ -1,10 +1,10 @@
+//! `git rollback backup create`: a tar.gz of the work tree with its sha256
+//! manifest, recorded in the ledger; also used by `checkpoint --backup`.
+
 use git_rollback::backup::{self, CreateOptions};
-use git_rollback::ledger::Kind;
-use git_rollback::ledger::{self, Event};
 use git_rollback::lock::Lock;
 use git_rollback::{checkpoint, config, Result};
 
-use super::Summary;
 use crate::cmd::Context;
 use crate::ui::{Report, Ui};
 
@@ -55,62 +55,6 @@ impl Report for Planned {
     }
 }
 
-#[derive(serde::Serialize)]
-pub struct Created {
-    #[serde(flatten)]
-    pub summary: Summary,
-    pub event: String,
-}
-
-impl Report for Created {
-    fn human(&self) -> String {
-        format!(
-            "Created backup {} ({} files, {} bytes, archive {} bytes, sha256 {})\nRestore with: git rollback backup restore {}\n",
-            self.summary.id,
-            self.summary.files,
-            self.summary.bytes,
-            self.summary.size,
-            &self.summary.sha256[..12.min(self.summary.sha256.len())],
-            self.summary.id
-        )
-    }
-}
-
-/// Create a backup and record it; shared with `checkpoint --backup`.
-pub fn create(
-    repo: &git_rollback::repo::Repo,
-    settings: &config::Settings,
-    options: CreateOptions,
-    ui: &Ui,
-) -> Result<Created> {
-    let dir = backup::dir(repo, settings);
-    let manifest = backup::create(repo, &dir, options, &ui.progress())?;
-    if let Some(inside) = backup::inside_worktree(repo, &dir) {
-        ui.warn(&format!(
-            "the backup directory '{inside}' is inside the work tree: rollbacks and snapshots leave it out, \
-             but `git add -A` would not; set [backup] dir (or {}) to a directory outside it, or ignore it",
-            config::BACKUP_DIR_KEY
-        ));
-    }
-    let mut event = Event::new(repo, Kind::Backup, repo.head()?.oid()?)?;
-    event.checkpoint = manifest.checkpoint.clone();
-    event
-        .details
-        .insert("backup".into(), manifest.id.clone().into());
-    event
-        .details
-        .insert("size".into(), manifest.archive.size.into());
-    event.details.insert("files".into(), manifest.files.into());
-    event
-        .details
-        .insert("sha256".into(), manifest.archive.sha256.clone().into());
-    ledger::append(repo, &event)?;
-    Ok(Created {
-        summary: Summary::from(&manifest),
-        event: event.id,
-    })
-}
-
 pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
     let _lock = Lock::acquire(&repo, "backup create")?;
@@ -133,7 +77,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         Some(name) => Some(checkpoint::resolve(&repo, name)?.id),
         None => None,
     };
-    let created = create(
+    let created = crate::cmd::backups::create(
         &repo,
         &settings,
         CreateOptions {

@@ -1,6 +1,9 @@
+//! `git rollback backup list`: the complete backups, newest first (a
+//! damaged manifest is listed as DAMAGED, not hidden).
+
 use git_rollback::{backup, config, Result};
 
-use super::Summary;
+use crate::cmd::backups::Summary;
 use crate::cmd::Context;
 use crate::ui::Ui;
 

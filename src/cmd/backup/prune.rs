@@ -1,7 +1,10 @@
+//! `git rollback backup prune`: delete all but the newest backups, keeping
+//! those tied to a checkpoint that still exists.
+
 use git_rollback::lock::Lock;
 use git_rollback::{backup, config, Result};
 
-use super::Summary;
+use crate::cmd::backups::Summary;
 use crate::cmd::Context;
 use crate::ui::{Report, Ui};
 

@@ -1,3 +1,6 @@
+//! `git rollback backup restore`: verify a backup and restore all or some of
+//! its paths, in place (an undoable operation) or into another directory.
+
 use std::path::PathBuf;
 
 use git_rollback::backup::{self, RestoreOptions, Restored};

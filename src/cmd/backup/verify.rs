@@ -1,3 +1,6 @@
+//! `git rollback backup verify`: recompute every hash of one or all backups;
+//! exit 3 when any is damaged.
+
 use git_rollback::{backup, config, Error, Result};
 
 use crate::cmd::Context;
