@@ -480,7 +480,7 @@ const SAMPLE: usize = 1000;
 /// the manifest: entry paths stay inside the target, no entry passes through
 /// a symlink (in the archive or on disk), nothing that is a directory on disk
 /// would be replaced by a file, and `only` matches something.
-pub fn check_restore(
+fn check_restore(
     dir: &Path,
     manifest: &Manifest,
     only: Option<&PathSpec>,
@@ -570,7 +570,7 @@ pub fn check_restore(
 
 /// Extracts the selected entries into a staging directory while the archive
 /// is checked; nothing reaches the target until every check passed.
-pub struct Staging<'a> {
+struct Staging<'a> {
     root: PathBuf,
     only: Option<&'a PathSpec>,
     /// The directory last made sure of, to skip asking again for each file in it.
@@ -580,7 +580,7 @@ pub struct Staging<'a> {
 }
 
 impl<'a> Staging<'a> {
-    pub fn new(root: PathBuf, only: Option<&'a PathSpec>) -> Staging<'a> {
+    fn new(root: PathBuf, only: Option<&'a PathSpec>) -> Staging<'a> {
         Staging {
             root,
             only,
@@ -658,7 +658,7 @@ impl Sink for Staging<'_> {
 /// order, streaming them from the manifest. A directory the target does not
 /// have yet moves whole, in one rename; otherwise each entry moves by itself.
 /// Only called once the whole archive verified.
-pub fn place(
+fn place(
     manifest_path: &Path,
     only: Option<&PathSpec>,
     staging: &Path,
@@ -715,7 +715,7 @@ pub fn place(
 }
 
 /// A staging directory on the same filesystem as `target`, so placing is a rename.
-pub fn staging_dir(repo: &Repo, target: &Path) -> Result<tempfile::TempDir> {
+fn staging_dir(repo: &Repo, target: &Path) -> Result<tempfile::TempDir> {
     use std::os::unix::fs::MetadataExt;
     let git_dir = repo.git_dir().join("rollback");
     std::fs::create_dir_all(&git_dir)?;
@@ -767,198 +767,149 @@ pub fn delete(dir: &Path, id: &str) -> Result<()> {
     }
 }
 
-/// Options of [`restore`].
-#[derive(Debug, Default)]
-pub struct RestoreOptions {
+/// A backup's entries placed over the work tree as an operation (see
+/// [`crate::operation::Target::Archive`]): checked against the work tree,
+/// verified while extracted to a staging directory, then moved into place.
+/// Nothing is deleted; the index and HEAD stay.
+pub struct Archive {
+    /// The backup directory.
+    pub dir: PathBuf,
+    pub manifest: Manifest,
     /// Restore only these paths of the backup.
     pub only: Option<PathSpec>,
-    /// Write into this directory instead of the work tree.
-    pub into: Option<PathBuf>,
-    pub dry_run: bool,
-    pub reason: Option<String>,
-    pub severity: Option<String>,
-    pub checks: Vec<crate::check::Check>,
+    pub progress: Box<dyn Progress>,
 }
 
-/// What [`restore`] did.
+impl std::fmt::Debug for Archive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Archive")
+            .field("dir", &self.dir)
+            .field("id", &self.manifest.id)
+            .field("only", &self.only)
+            .finish()
+    }
+}
+
+impl Archive {
+    fn manifest_path(&self) -> PathBuf {
+        archive::paths(&self.dir, &self.manifest.id).1
+    }
+
+    /// The selected files and symlinks, in archive order (directories are
+    /// made as their content is placed).
+    pub fn entries(&self) -> Result<impl Iterator<Item = Result<Entry>> + '_> {
+        Ok(
+            archive::entries(&self.manifest_path())?.filter(|entry| match entry {
+                Ok(entry) => {
+                    entry.kind != Kind::Dir
+                        && self
+                            .only
+                            .as_ref()
+                            .is_none_or(|spec| spec.matches(entry.path.as_bstr()))
+                }
+                Err(_) => true,
+            }),
+        )
+    }
+
+    /// Every check against `target` that can be made before writing
+    /// (see [`check_restore`]).
+    pub fn check(&self, target: &Path) -> Result<Selection> {
+        check_restore(&self.dir, &self.manifest, self.only.as_ref(), target)
+    }
+
+    /// Verify the whole archive while extracting the selected entries into a
+    /// staging directory beside `target`; nothing reaches `target` yet.
+    pub fn extract(
+        &self,
+        repo: &Repo,
+        target: &Path,
+        selection: &Selection,
+    ) -> Result<tempfile::TempDir> {
+        ensure_space(target, selection.bytes)?;
+        let staging = staging_dir(repo, target)?;
+        let mut sink = Staging::new(staging.path().to_owned(), self.only.as_ref());
+        let progress = self.progress.as_ref();
+        progress.start("restore", self.manifest.files as u64, self.manifest.bytes);
+        let read = archive::read(
+            &archive::paths(&self.dir, &self.manifest.id).0,
+            &self.manifest_path(),
+            &self.manifest,
+            progress,
+            &mut sink,
+        );
+        progress.finish();
+        read?;
+        Ok(staging)
+    }
+
+    /// Move the extracted entries into `target`.
+    pub fn place(&self, staging: &Path, target: &Path) -> Result<()> {
+        place(&self.manifest_path(), self.only.as_ref(), staging, target)
+    }
+}
+
+/// What [`restore_into`] did.
 #[derive(Debug, serde::Serialize)]
 pub struct Restored {
     pub id: String,
-    /// The operation id (in place only; `undo` takes it).
-    pub operation: Option<String>,
     pub target: String,
     pub dry_run: bool,
     /// How many entries were (or would be) restored.
     pub files: usize,
     /// The first 1,000 of their paths.
     pub paths: Vec<String>,
-    pub snapshot: Option<String>,
-    pub checks: Vec<crate::check::CheckResult>,
 }
 
-fn sha256_of_existing(path: &Path) -> Option<String> {
-    use sha2::Digest;
-    let meta = std::fs::symlink_metadata(path).ok()?;
-    let bytes = if meta.file_type().is_symlink() {
-        std::fs::read_link(path)
-            .ok()?
-            .into_os_string()
-            .into_encoded_bytes()
-    } else {
-        std::fs::read(path).ok()?
-    };
-    Some(
-        sha2::Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-    )
-}
-
-/// Restore a backup: every check first, then the archive is verified while
-/// it is extracted to a staging directory, and only then moved into place.
-/// In place, a safety snapshot is taken and the operation recorded so `undo`
-/// works; ignored files that would be overwritten with other content are refused.
-pub fn restore(
+/// Restore a backup into another directory (not an operation: the work
+/// tree, index and HEAD are not touched): every check first, then the
+/// archive is verified while it is extracted to a staging directory, and
+/// only then moved into place.
+pub fn restore_into(
     repo: &Repo,
-    dir: &Path,
-    manifest: &Manifest,
-    options: RestoreOptions,
-    progress: &dyn Progress,
+    archive: &Archive,
+    into: &Path,
+    dry_run: bool,
 ) -> Result<Restored> {
-    use crate::operation::{self, HeadAfter, Request};
-    let start = std::time::Instant::now();
-    let in_place = options.into.is_none();
-    let target = match &options.into {
-        Some(into) => {
-            std::fs::create_dir_all(into)
-                .map_err(|e| crate::error::io(e, format!("creating '{}'", into.display())))?;
-            std::fs::canonicalize(into)?
-        }
-        None => repo.workdir().to_owned(),
-    };
-    let manifest_path = archive::paths(dir, &manifest.id).1;
-    let selection = check_restore(dir, manifest, options.only.as_ref(), &target)?;
-    let mut restored = Restored {
-        id: manifest.id.clone(),
-        operation: None,
+    std::fs::create_dir_all(into)
+        .map_err(|e| crate::error::io(e, format!("creating '{}'", into.display())))?;
+    let target = std::fs::canonicalize(into)?;
+    let selection = archive.check(&target)?;
+    let restored = Restored {
+        id: archive.manifest.id.clone(),
         target: target.display().to_string(),
-        dry_run: options.dry_run,
+        dry_run,
         files: selection.count,
         paths: selection.sample.clone(),
-        snapshot: None,
-        checks: Vec::new(),
     };
-    let capture = if in_place {
-        repo.ensure_no_operation_in_progress()?;
-        for check in &options.checks {
-            crate::check::ensure_runnable(repo, check)?;
-        }
-        let capture =
-            crate::snapshot::capture(repo, Some("git-rollback: before backup-restore"), None)?;
-        let index = repo.git.index_or_empty()?;
-        let untracked = crate::snapshot::tree_blobs(repo, capture.state.untracked_tree)?;
-        let mut ignored = Vec::new();
-        for entry in archive::entries(&manifest_path)? {
-            let entry = entry?;
-            let path = entry.path.as_bytes().as_bstr();
-            if entry.kind == Kind::Dir
-                || !options.only.as_ref().is_none_or(|spec| spec.matches(path))
-            {
-                continue;
-            }
-            let known = index.entry_index_by_path(path).is_ok() || untracked.contains_key(path);
-            if !known {
-                if let Some(existing) = sha256_of_existing(&target.join(entry.relative())) {
-                    if existing != entry.sha256 {
-                        ignored.push(entry.path.to_string());
-                    }
-                }
-            }
-        }
-        if !ignored.is_empty() {
-            return Err(Error::refused(format!(
-                "ignored files would be overwritten: {}",
-                ignored.join(", ")
-            ))
-            .hint("move them away, or restore with --into DIR"));
-        }
-        Some(capture)
-    } else {
-        None
-    };
-    if options.dry_run {
+    if dry_run {
         return Ok(restored);
     }
-    ensure_space(&target, selection.bytes)?;
-
-    let staging = staging_dir(repo, &target)?;
-    let mut sink = Staging::new(staging.path().to_owned(), options.only.as_ref());
-    progress.start("restore", manifest.files as u64, manifest.bytes);
-    let read = archive::read(
-        &archive::paths(dir, &manifest.id).0,
-        &manifest_path,
-        manifest,
-        progress,
-        &mut sink,
-    );
-    progress.finish();
-    read?;
-
-    let event = match &capture {
-        Some(capture) => {
-            let head = repo.head()?;
-            let mut request = Request::new(
-                crate::ledger::Kind::BackupRestore,
-                crate::operation::Target::State(capture.state.clone()),
-                HeadAfter::Keep,
-            );
-            request.reason = options.reason.clone();
-            request.severity = options.severity.clone();
-            let mut event = crate::ledger::Event::new(
-                repo,
-                crate::ledger::Kind::BackupRestore,
-                capture.state.commit,
-            )?;
-            event.head_before = Some(head.clone());
-            event.head_after = Some(head);
-            event
-                .details
-                .insert("backup".into(), manifest.id.clone().into());
-            if selection.count > selection.sample.len() {
-                event
-                    .details
-                    .insert("paths_total".into(), selection.count.into());
-            }
-            Some(operation::record(
-                repo,
-                &request,
-                capture,
-                event,
-                &selection.sample,
-            )?)
-        }
-        None => None,
-    };
-    place(
-        &manifest_path,
-        options.only.as_ref(),
-        staging.path(),
-        &target,
-    )
-    .map_err(|err| match &event {
-        Some(event) => err.hint(format!(
-            "the state before the restore is saved; `git rollback undo {}` restores it",
-            event.id
-        )),
-        None => err,
-    })?;
-    if let (Some(event), Some(capture)) = (&event, &capture) {
-        let duration = start.elapsed().as_millis() as u64;
-        restored.checks =
-            operation::finish(repo, &options.checks, event, &selection.sample, duration)?;
-        restored.operation = Some(event.id.clone());
-        restored.snapshot = Some(capture.state.commit.to_string());
-    }
+    let staging = archive.extract(repo, &target, &selection)?;
+    archive.place(staging.path(), &target)?;
     Ok(restored)
+}
+
+/// Restore a backup's entries (all, or those `archive.only` names) over the
+/// work tree as an operation: planned, snapshotted, recorded and undone like
+/// every other (`backup restore` in place, `stage --level full`).
+pub fn restore_in_place(
+    repo: &Repo,
+    archive: Archive,
+    incident: (Option<String>, Option<String>),
+    checks: Vec<crate::check::Check>,
+    dry_run: bool,
+) -> Result<crate::operation::Outcome> {
+    use crate::operation::{HeadAfter, Request, Target};
+    let id = archive.manifest.id.clone();
+    let mut request = Request::new(
+        crate::ledger::Kind::BackupRestore,
+        Target::Archive(Box::new(archive)),
+        HeadAfter::Keep,
+    );
+    (request.reason, request.severity) = incident;
+    request.checks = checks;
+    request.dry_run = dry_run;
+    request.details.insert("backup".into(), id.into());
+    crate::operation::run(repo, request)
 }

@@ -33,13 +33,16 @@ pub enum HeadAfter {
 }
 
 /// What an operation brings about.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum Target {
     /// A recorded state: a checkpoint, a safety snapshot, a commit.
     State(State),
     /// The current state, as captured, with these steps applied in order
     /// (none: only the exact writes change anything). HEAD does not move.
     Derived(Vec<Step>),
+    /// The current state with a backup's entries placed over the work tree
+    /// (nothing is deleted; the index and HEAD stay).
+    Archive(Box<crate::backup::Archive>),
 }
 
 /// One change to the captured current state.
@@ -168,6 +171,9 @@ pub struct Outcome {
     pub restored: usize,
     pub deleted: usize,
     pub plan: Vec<PathPlan>,
+    /// The backup whose entries were restored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup: Option<String>,
     /// When a map was reverted: the files edited after they were moved
     /// (moved back with their edits).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -211,18 +217,23 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
             Some(&format!("git-rollback: before {}", request.kind)),
             match &request.target {
                 Target::State(state) => Some(state.worktree_tree),
-                Target::Derived(_) => None,
+                Target::Derived(_) | Target::Archive(_) => None,
             },
         )?,
     };
-    let (target, drift) = match std::mem::replace(&mut request.target, Target::Derived(Vec::new()))
-    {
-        Target::State(state) => (state, None),
-        Target::Derived(steps) => {
-            request.head_after = HeadAfter::Keep;
-            derive(repo, &capture.state, steps)?
-        }
-    };
+    let (target, drift, archive) =
+        match std::mem::replace(&mut request.target, Target::Derived(Vec::new())) {
+            Target::State(state) => (state, None, None),
+            Target::Derived(steps) => {
+                request.head_after = HeadAfter::Keep;
+                let (state, drift) = derive(repo, &capture.state, steps)?;
+                (state, drift, None)
+            }
+            Target::Archive(archive) => {
+                request.head_after = HeadAfter::Keep;
+                (capture.state.clone(), None, Some(archive))
+            }
+        };
     let head_after = match &request.head_after {
         HeadAfter::MoveCurrent => Head {
             branch: head_before.branch.clone(),
@@ -259,8 +270,28 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
                 .hint("paths are relative to the current directory; a glob needs quotes so the shell leaves it alone"));
         }
     }
+    // A backup's entries: checked against the work tree (nothing escapes
+    // it, passes through a symlink or replaces a directory).
+    let selection = archive
+        .as_ref()
+        .map(|archive| archive.check(repo.workdir()))
+        .transpose()?;
+    let archive_writes = || -> Result<snapshot::Writes<'_>> {
+        Ok(match &archive {
+            Some(archive) => Box::new(
+                archive
+                    .entries()?
+                    .map(|entry| entry.map(|e| (e.path, snapshot::Content::Sha256(e.sha256)))),
+            ),
+            None => Box::new(std::iter::empty()),
+        })
+    };
     crate::trace::phase("plan");
-    let blocked = snapshot::in_the_way(repo, &capture.state, &plan)?;
+    let blocked = snapshot::in_the_way(
+        repo,
+        &capture.state,
+        snapshot::plan_writes(&plan).chain(archive_writes()?),
+    )?;
     if !blocked.repositories.is_empty() {
         return Err(Error::refused(format!(
             "a repository is in the way: {}",
@@ -279,7 +310,8 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
         .worktree
         .values()
         .filter(|c| matches!(c, PathChange::Write(_)))
-        .count();
+        .count()
+        + selection.as_ref().map_or(0, |s| s.count);
     let deleted = plan
         .worktree
         .values()
@@ -297,6 +329,7 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
         restored,
         deleted,
         plan: describe_plan(&plan),
+        backup: archive.as_ref().map(|a| a.manifest.id.clone()),
         drift,
         duration_ms: 0,
         checks: Vec::new(),
@@ -313,13 +346,27 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
             index: "keep",
         });
     }
+    for write in archive_writes()? {
+        outcome.plan.push(PathPlan {
+            path: write?.0.to_str_lossy().into_owned(),
+            worktree: "restore",
+            index: "keep",
+        });
+    }
     if request.dry_run {
         return Ok(outcome);
     }
 
     // An edit saved since the capture read the work tree is in no snapshot:
     // refuse rather than write over it.
-    let changed = snapshot::changed_since(repo, &capture, &plan)?;
+    let changed = snapshot::changed_since(
+        repo,
+        &capture,
+        plan.worktree
+            .keys()
+            .map(|path| Ok(path.clone()))
+            .chain(archive_writes()?.map(|write| write.map(|(path, _)| path))),
+    )?;
     if !changed.is_empty() {
         return Err(Error::refused(format!(
             "files changed while the operation was being prepared: {}",
@@ -329,6 +376,15 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
             "nothing was changed; wait until nothing is writing to the work tree, then try again",
         ));
     }
+
+    // A backup is verified whole, while extracted beside the work tree,
+    // before anything is written to it.
+    let staging = match (&archive, &selection) {
+        (Some(archive), Some(selection)) => {
+            Some(archive.extract(repo, repo.workdir(), selection)?)
+        }
+        _ => None,
+    };
 
     // git's own locks: the index is held from here to its write; a locked
     // ref that this operation moves refuses now, before any write.
@@ -380,12 +436,18 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
     }
     let event = record(repo, &request, &capture, event, &paths)?;
 
-    snapshot::apply(repo, &plan, index_lock).map_err(|err| {
+    let undo_hint = |err: Error| {
         err.hint(format!(
             "the state before this operation is saved; `git rollback undo {}` restores it",
             event.id
         ))
-    })?;
+    };
+    snapshot::apply(repo, &plan, index_lock).map_err(undo_hint)?;
+    if let (Some(archive), Some(staging)) = (&archive, &staging) {
+        archive
+            .place(staging.path(), repo.workdir())
+            .map_err(undo_hint)?;
+    }
     let message = match &request.checkpoint {
         Some(name) => format!("rollback: {} {name}", request.kind),
         None => format!("rollback: {} {}", request.kind, event.id),

@@ -713,10 +713,62 @@ fn holds_repository(dir: &Path) -> bool {
     dir.join(".git").symlink_metadata().is_ok()
 }
 
-/// Look at what is on disk where the plan writes: paths that are on disk
-/// but neither tracked nor among the untracked files of `current` (ignored
-/// files, which no snapshot holds), and repositories.
-pub fn in_the_way(repo: &Repo, current: &State, plan: &Plan) -> Result<InTheWay> {
+/// What a write puts at a path, to tell an ignored file already holding
+/// exactly that content (nothing is lost by writing it again).
+#[derive(Debug, Clone)]
+pub enum Content {
+    /// A blob of the object database.
+    Blob(ObjectId),
+    /// Bytes with this sha256 (lower-case hex), from a backup.
+    Sha256(String),
+}
+
+impl Content {
+    /// Whether the file (or symlink) at `path` holds exactly this content.
+    fn is_on_disk(&self, repo: &Repo, path: &Path) -> bool {
+        let bytes = match std::fs::symlink_metadata(path) {
+            Ok(meta) if meta.is_symlink() => {
+                std::fs::read_link(path).map(|target| target.into_os_string().into_encoded_bytes())
+            }
+            Ok(_) => std::fs::read(path),
+            Err(err) => Err(err),
+        };
+        let Ok(bytes) = bytes else { return false };
+        match self {
+            Content::Blob(id) => {
+                gix::objs::compute_hash(repo.git.object_hash(), gix::objs::Kind::Blob, &bytes)
+                    .is_ok_and(|computed| computed == *id)
+            }
+            Content::Sha256(hex) => {
+                use sha2::Digest;
+                crate::archive::hex(&sha2::Sha256::digest(&bytes)) == *hex
+            }
+        }
+    }
+}
+
+/// Paths an operation writes and what it writes there, in some order.
+pub type Writes<'a> = Box<dyn Iterator<Item = Result<(BString, Content)>> + 'a>;
+
+/// The writes of a plan (blobs), for [`in_the_way`].
+pub fn plan_writes(plan: &Plan) -> impl Iterator<Item = Result<(BString, Content)>> + '_ {
+    plan.worktree
+        .iter()
+        .filter_map(|(path, change)| match change {
+            Change::Write(blob) => Some(Ok((path.clone(), Content::Blob(blob.id)))),
+            Change::Delete => None,
+        })
+}
+
+/// Look at what is on disk where an operation writes: files that are on
+/// disk but neither tracked nor among the untracked files of `current`
+/// (ignored files, which no snapshot holds) and hold other content than
+/// what would be written, and repositories. One policy for every writer.
+pub fn in_the_way(
+    repo: &Repo,
+    current: &State,
+    writes: impl Iterator<Item = Result<(BString, Content)>>,
+) -> Result<InTheWay> {
     let current_untracked = tree_blobs(repo, current.untracked_tree)?;
     let index = repo.git.index_or_empty()?;
     let known = |path: &BStr| {
@@ -725,10 +777,8 @@ pub fn in_the_way(repo: &Repo, current: &State, plan: &Plan) -> Result<InTheWay>
     let workdir = repo.workdir();
     let mut checked_dirs = std::collections::HashSet::new();
     let mut out = InTheWay::default();
-    for (path, change) in &plan.worktree {
-        if !matches!(change, Change::Write(_)) {
-            continue;
-        }
+    for write in writes {
+        let (path, content) = write?;
         // A file where one of the path's directories must be created, or a
         // repository the path would be written into.
         for end in path
@@ -772,7 +822,9 @@ pub fn in_the_way(repo: &Repo, current: &State, plan: &Plan) -> Result<InTheWay>
                     }
                 }
             }
-            Ok(_) if !known(path.as_bstr()) => out.ignored.push(path.clone()),
+            Ok(_) if !known(path.as_bstr()) && !content.is_on_disk(repo, &on_disk) => {
+                out.ignored.push(path)
+            }
             _ => {}
         }
     }
@@ -786,12 +838,18 @@ pub fn in_the_way(repo: &Repo, current: &State, plan: &Plan) -> Result<InTheWay>
 /// Paths the plan writes or deletes that changed on disk since `capture`
 /// read the work tree (an edit saved while the operation was running):
 /// writing them would lose that edit, which no snapshot holds.
-pub fn changed_since(repo: &Repo, capture: &Capture, plan: &Plan) -> Result<Vec<BString>> {
+pub fn changed_since(
+    repo: &Repo,
+    capture: &Capture,
+    paths: impl Iterator<Item = Result<BString>>,
+) -> Result<Vec<BString>> {
     use std::os::unix::fs::MetadataExt;
     let index = repo.git.index_or_empty()?;
     let mut pipeline = None;
+    let mut excludes = None;
     let mut out = Vec::new();
-    for path in plan.worktree.keys() {
+    for path in paths {
+        let path = &path?;
         let meta =
             std::fs::symlink_metadata(repo.workdir().join(gix::path::from_bstr(path.as_bstr())?))
                 .ok();
@@ -825,8 +883,26 @@ pub fn changed_since(repo: &Repo, capture: &Capture, plan: &Plan) -> Result<Vec<
                         }
                     }
                 },
-                // Neither tracked nor untracked: it was not there.
-                None => meta.is_none() || meta.is_some_and(|m| m.is_dir()),
+                // Neither tracked nor untracked: it was not there, or it is
+                // an ignored file that `in_the_way` found to hold what is
+                // written anyway.
+                None => match &meta {
+                    None => true,
+                    Some(meta) if meta.is_dir() => true,
+                    Some(_) => {
+                        let excludes = match &mut excludes {
+                            Some(excludes) => excludes,
+                            slot @ None => slot.insert(repo.git.excludes(
+                                &index,
+                                None,
+                                gix::worktree::stack::state::ignore::Source::WorktreeThenIdMappingIfNotSkipped,
+                            )?),
+                        };
+                        excludes
+                            .at_entry(path.as_bstr(), Some(gix::index::entry::Mode::FILE))?
+                            .is_excluded()
+                    }
+                },
             },
         };
         if !unchanged {

@@ -22,7 +22,12 @@ impl Report for Outcome {
 
 /// What was (or would be) done, the checks and how to undo it.
 fn summary(outcome: &Outcome) -> String {
-    let subject = match outcome.checkpoint.as_deref().or(outcome.undoes.as_deref()) {
+    let subject = match outcome
+        .checkpoint
+        .as_deref()
+        .or(outcome.undoes.as_deref())
+        .or(outcome.backup.as_deref())
+    {
         Some(name) => format!(" {name}"),
         None => String::new(),
     };

@@ -1,7 +1,7 @@
 //! `git rollback stage`: roll back one named stage (a phase, story or
 //! feature from `.rollback.toml`) at one of three levels.
 
-use git_rollback::backup::{self, RestoreOptions};
+use git_rollback::backup::{self, Archive};
 use git_rollback::config::{self, Stage};
 use git_rollback::ledger::Kind;
 use git_rollback::lock::Lock;
@@ -186,22 +186,20 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         })?;
         let dir = backup::dir(&repo, &settings);
         let manifest = backup::find(&dir, id)?;
-        let (reason, severity) = args.incident.into_parts();
-        let restored = backup::restore(
+        let outcome = backup::restore_in_place(
             &repo,
-            &dir,
-            &manifest,
-            RestoreOptions {
-                dry_run: args.dry_run,
-                reason,
-                severity,
-                checks,
-                ..Default::default()
+            Archive {
+                dir,
+                manifest,
+                only: None,
+                progress: Box::new(ui.progress()),
             },
-            &ui.progress(),
+            args.incident.into_parts(),
+            checks,
+            args.dry_run,
         )?;
-        ui.print(&restored)?;
-        return super::checks_verdict(&restored.checks, restored.operation.as_deref());
+        ui.print(&outcome)?;
+        return super::checks_verdict(&outcome.checks, outcome.id.as_deref());
     }
 
     let mut steps = Vec::new();

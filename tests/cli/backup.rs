@@ -512,3 +512,75 @@ fn a_killed_restore_leaves_a_staging_directory_the_next_one_removes() {
     assert_eq!(repo.read("src/a.rs"), "pub fn a() { 1 }\n");
     assert!(!stale.exists());
 }
+
+/// In place, a restore is an operation like `to`: the same per-path plan,
+/// an event with the same fields, the same ignored-file policy.
+#[test]
+fn restore_in_place_is_planned_and_recorded_like_to() {
+    let repo = TestRepo::fixture("dirty");
+    repo.rollback(&["checkpoint", "c"]).ok();
+    let id = create(&repo, &["--include-ignored"]);
+    repo.write("src/a.rs", "broken\n");
+    let restore = repo
+        .rollback(&["backup", "restore", &id, "src", "--dry-run", "--json"])
+        .ok()
+        .json();
+    let to = repo
+        .rollback(&["to", "c", "--dry-run", "--json"])
+        .ok()
+        .json();
+    let keys = |value: &serde_json::Value| -> Vec<String> {
+        let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(keys(&restore["plan"][0]), keys(&to["plan"][0]));
+    assert!(restore["plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["path"] == "src/a.rs" && p["worktree"] == "restore" && p["index"] == "keep"));
+    let human = repo
+        .rollback(&["backup", "restore", &id, "src/a.rs", "--dry-run"])
+        .ok()
+        .stdout();
+    assert!(human.contains("  restore  keep    src/a.rs\n"), "{human}");
+
+    repo.rollback(&["backup", "restore", &id, "src"]).ok();
+    repo.rollback(&["undo"]).ok();
+    repo.rollback(&["to", "c"]).ok();
+    let log = repo.rollback(&["log", "--json"]).ok().json();
+    let event = |kind: &str| {
+        log.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == kind)
+            .unwrap()
+            .clone()
+    };
+    let (restored, rolled_back) = (event("backup-restore"), event("to"));
+    let without = |mut keys: Vec<String>, extra: &str| {
+        keys.retain(|k| k != extra);
+        keys
+    };
+    assert_eq!(
+        without(keys(&restored), "checkpoint"),
+        without(keys(&rolled_back), "checkpoint")
+    );
+    assert_eq!(
+        without(keys(&restored["details"]), "backup"),
+        keys(&rolled_back["details"])
+    );
+    assert_eq!(restored["details"]["backup"], id.as_str());
+
+    // An ignored file with other content than the backup's is refused; with
+    // the same content it is simply written again.
+    repo.write(".env", "SECRET=changed\n");
+    let before = repo.observe_user();
+    repo.rollback(&["backup", "restore", &id, ".env"])
+        .fails(3, "ignored files would be overwritten: .env");
+    assert_eq!(repo.observe_user(), before);
+    repo.write(".env", "SECRET=1\n");
+    repo.rollback(&["backup", "restore", &id, ".env"]).ok();
+    assert_eq!(repo.read(".env"), "SECRET=1\n");
+}

@@ -3,8 +3,9 @@
 
 use std::path::PathBuf;
 
-use git_rollback::backup::{self, RestoreOptions, Restored};
+use git_rollback::backup::{self, Archive, Restored};
 use git_rollback::lock::Lock;
+use git_rollback::operation::Outcome;
 use git_rollback::pathspec::PathSpec;
 use git_rollback::{config, Result};
 
@@ -61,18 +62,22 @@ impl Report for Restored {
                 out.push_str(&format!("  … and {} more\n", self.files - self.paths.len()));
             }
         }
-        for check in &self.checks {
-            out.push_str(&format!(
-                "{} `{}`: {}\n",
-                check.name,
-                check.command,
-                if check.ok { "passed" } else { "FAILED" }
-            ));
-        }
-        if let Some(operation) = &self.operation {
-            out.push_str(&format!("Undo with: git rollback undo {operation}\n"));
-        }
         out
+    }
+}
+
+/// A restore in place: an operation's outcome (its `id` is also given as
+/// `operation`, the name earlier releases printed).
+#[derive(serde::Serialize)]
+struct InPlace<'a> {
+    #[serde(flatten)]
+    outcome: &'a Outcome,
+    operation: Option<&'a str>,
+}
+
+impl Report for InPlace<'_> {
+    fn human(&self) -> String {
+        self.outcome.human()
     }
 }
 
@@ -82,27 +87,31 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let settings = config::load(&repo)?;
     let dir = backup::dir(&repo, &settings);
     let manifest = backup::find(&dir, &args.id)?;
-    let into = args.into.map(|p| context.cwd.join(p));
-    let checks = if into.is_none() {
-        crate::cmd::verify_checks(settings.verify.as_deref(), args.no_verify)
-    } else {
-        Vec::new()
+    let archive = Archive {
+        dir,
+        manifest,
+        only: (!args.paths.is_empty()).then(|| PathSpec::new(args.paths)),
+        progress: Box::new(ui.progress()),
     };
-    let (reason, severity) = args.incident.into_parts();
-    let restored = backup::restore(
+    if let Some(into) = args.into {
+        return ui.print(&backup::restore_into(
+            &repo,
+            &archive,
+            &context.cwd.join(into),
+            args.dry_run,
+        )?);
+    }
+    let checks = crate::cmd::verify_checks(settings.verify.as_deref(), args.no_verify);
+    let outcome = backup::restore_in_place(
         &repo,
-        &dir,
-        &manifest,
-        RestoreOptions {
-            only: (!args.paths.is_empty()).then(|| PathSpec::new(args.paths)),
-            into,
-            dry_run: args.dry_run,
-            reason,
-            severity,
-            checks,
-        },
-        &ui.progress(),
+        archive,
+        args.incident.into_parts(),
+        checks,
+        args.dry_run,
     )?;
-    ui.print(&restored)?;
-    crate::cmd::checks_verdict(&restored.checks, restored.operation.as_deref())
+    ui.print(&InPlace {
+        outcome: &outcome,
+        operation: outcome.id.as_deref(),
+    })?;
+    crate::cmd::checks_verdict(&outcome.checks, outcome.id.as_deref())
 }
