@@ -139,7 +139,7 @@ pub fn create(repo: &Repo, options: CreateOptions) -> Result<Created> {
         }
     };
     let head = repo.head()?;
-    let capture = snapshot::capture(repo, Some(&format!("checkpoint {name}")), None)?;
+    let capture = snapshot::capture(repo, Some(&format!("checkpoint {name}")), None, None)?;
     let message = options
         .message
         .clone()

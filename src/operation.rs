@@ -110,7 +110,8 @@ pub struct Request {
     /// tree is not read twice); it becomes the safety snapshot.
     pub captured: Option<Capture>,
     pub head_after: HeadAfter,
-    /// Restore only these paths (everything when `None`).
+    /// Capture and restore only these paths (everything when `None`). The
+    /// event records them (`details.only`), and `undo` is limited to them.
     pub only: Option<PathSpec>,
     pub checkpoint: Option<String>,
     pub reason: Option<String>,
@@ -219,6 +220,7 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
                 Target::State(state) => Some(state.worktree_tree),
                 Target::Derived(_) | Target::Archive(_) => None,
             },
+            request.only.as_ref(),
         )?,
     };
     let (target, drift, archive) =
@@ -259,6 +261,9 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
     let mut plan = snapshot::plan(repo, &capture.state, &target)?;
     if let Some(only) = &request.only {
         plan.retain(|path| only.matches(path));
+    }
+    // Paths the user named must name something (an undo's are its operation's).
+    if let (Some(only), None) = (&request.only, &request.undoes) {
         let planned = plan
             .worktree
             .keys()
@@ -403,6 +408,11 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
     // Record first: if anything below fails, the event names the snapshot that undoes it.
     let paths: Vec<String> = outcome.plan.iter().map(|p| p.path.clone()).collect();
     let mut details = request.details.clone();
+    if let Some(only) = &request.only {
+        // The snapshot holds only these paths: its undo is limited to them.
+        let patterns: Vec<String> = only.to_patterns().iter().map(|p| p.to_string()).collect();
+        details.insert("only".into(), patterns.into());
+    }
     details.insert("restored".into(), restored.into());
     details.insert("deleted".into(), deleted.into());
     let mut event = Event {
@@ -718,6 +728,7 @@ pub fn finish(
         .details
         .insert("checks".into(), serde_json::to_value(&results)?);
     ledger::append(repo, &result)?;
+    crate::trace::phase("result recorded");
     Ok(results)
 }
 

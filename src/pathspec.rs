@@ -22,6 +22,9 @@ pub struct PathSpec {
     everything: bool,
 }
 
+/// git's pathspec magic for a pattern read as a plain path.
+const LITERAL: &str = ":(literal)";
+
 fn is_glob(pattern: &[u8]) -> bool {
     pattern.iter().any(|b| matches!(b, b'*' | b'?' | b'['))
 }
@@ -50,18 +53,91 @@ fn glob_matches(pattern: &BStr, path: &BStr) -> bool {
 }
 
 impl PathSpec {
+    /// Patterns relative to the work tree root; one written `:(literal)path`
+    /// (git's pathspec magic) is a plain path even with glob characters.
     pub fn new(patterns: impl IntoIterator<Item = String>) -> PathSpec {
-        let patterns: Vec<BString> = patterns
-            .into_iter()
-            .map(|p| BString::from(p.trim_end_matches('/').trim_start_matches("./")))
-            .map(|p| if p == "." { BString::default() } else { p })
-            .collect();
-        PathSpec {
-            plain: patterns.iter().filter(|p| !is_glob(p)).cloned().collect(),
-            globs: patterns.iter().filter(|p| is_glob(p)).cloned().collect(),
-            everything: patterns.iter().any(|p| p.is_empty()),
-            patterns,
+        let mut spec = PathSpec {
+            patterns: Vec::new(),
+            plain: HashSet::new(),
+            globs: Vec::new(),
+            everything: false,
+        };
+        for pattern in patterns {
+            let (literal, pattern) = match pattern.strip_prefix(LITERAL) {
+                Some(rest) => (true, rest.to_owned()),
+                None => (false, pattern),
+            };
+            let pattern = BString::from(pattern.trim_end_matches('/').trim_start_matches("./"));
+            let pattern = if pattern == "." {
+                BString::default()
+            } else {
+                pattern
+            };
+            spec.everything |= pattern.is_empty();
+            if literal || !is_glob(&pattern) {
+                spec.plain.insert(pattern.clone());
+            } else {
+                spec.globs.push(pattern.clone());
+            }
+            spec.patterns.push(pattern);
         }
+        spec
+    }
+
+    /// The patterns as git pathspecs (what [`PathSpec::new`] reads back, and
+    /// what gix's status takes): a plain path with glob characters gets the
+    /// `:(literal)` magic. Empty when the whole work tree is named.
+    pub fn to_patterns(&self) -> Vec<BString> {
+        if self.everything {
+            return Vec::new();
+        }
+        self.patterns
+            .iter()
+            .map(|p| {
+                if self.plain.contains(p) && is_glob(p) {
+                    let mut literal = BString::from(LITERAL);
+                    literal.extend_from_slice(p);
+                    literal
+                } else {
+                    p.clone()
+                }
+            })
+            .collect()
+    }
+
+    /// Literal pathspecs (git's `:(literal)` magic) that name at least what
+    /// this spec names, for a walk limited to them: each plain path, and for
+    /// each glob the directory before its first glob character. `None` when
+    /// that is the whole work tree. What the walk finds is then filtered
+    /// with [`PathSpec::matches`], so no difference between gix's glob
+    /// rules and these can narrow what is seen.
+    pub fn walk_patterns(&self) -> Option<Vec<BString>> {
+        if self.everything {
+            return None;
+        }
+        let mut out = Vec::new();
+        for pattern in &self.patterns {
+            let prefix = if self.plain.contains(pattern) {
+                pattern.as_slice()
+            } else {
+                let first_glob = pattern
+                    .iter()
+                    .position(|b| matches!(b, b'*' | b'?' | b'['))
+                    .unwrap_or(pattern.len());
+                let directory = pattern[..first_glob]
+                    .iter()
+                    .rposition(|b| *b == b'/')
+                    .unwrap_or(0);
+                &pattern[..directory]
+            };
+            if prefix.is_empty() {
+                return None;
+            }
+            let mut literal = BString::from(LITERAL);
+            literal.extend_from_slice(prefix);
+            out.push(literal);
+        }
+        Some(out)
     }
 
     /// Read a pattern with glob characters as a plain path when a file or
@@ -207,6 +283,25 @@ mod tests {
         for path in ["src/a.rs.bak", "src/b.rs", "docsx/y", "lib/x.txt"] {
             assert!(!spec.matches(path.as_bytes().as_bstr()), "{path}");
         }
+    }
+
+    #[test]
+    fn patterns_round_trip_with_literal_magic() {
+        let spec = PathSpec::new(["[bracket].txt".to_owned(), "src/*.rs".to_owned()]);
+        assert!(!spec.matches(b"[bracket].txt".as_bstr()), "read as a glob");
+        let literal = PathSpec::new([":(literal)[bracket].txt".to_owned(), "src/*.rs".to_owned()]);
+        assert!(literal.matches(b"[bracket].txt".as_bstr()));
+        assert!(!literal.matches(b"a.txt".as_bstr()));
+        assert!(literal.matches(b"src/a.rs".as_bstr()));
+        let again = PathSpec::new(literal.to_patterns().into_iter().map(|p| p.to_string()));
+        assert_eq!(again.to_patterns(), literal.to_patterns());
+        assert!(again.matches(b"[bracket].txt".as_bstr()));
+        assert!(PathSpec::new([".".to_owned()]).to_patterns().is_empty());
+        assert_eq!(
+            literal.walk_patterns().unwrap(),
+            [":(literal)[bracket].txt", ":(literal)src"]
+        );
+        assert_eq!(PathSpec::new(["s?c".to_owned()]).walk_patterns(), None);
     }
 
     #[test]

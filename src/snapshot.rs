@@ -283,10 +283,16 @@ fn ignored_by_tree(
 /// backup directory, when inside the work tree, is always ignored.
 /// Entries marked skip-worktree or assume-unchanged are compared by
 /// content, not stat data, so local edits to them are captured too.
+///
+/// `only`: capture just these paths (as `git stash push -- <pathspec>`
+/// does): the walk is limited to them and the snapshot's work-tree and
+/// untracked trees differ from the index only there. Restoring such a
+/// snapshot must be limited to the same paths.
 pub fn capture(
     repo: &Repo,
     message: Option<&str>,
     rules_after: Option<ObjectId>,
+    only: Option<&crate::pathspec::PathSpec>,
 ) -> Result<Capture> {
     let git = &repo.git;
     crate::trace::phase("capture: start");
@@ -317,7 +323,11 @@ pub fn capture(
             ignore: gix::submodule::config::Ignore::All,
             check_dirty: false,
         });
-    for item in status.into_index_worktree_iter(Vec::<BString>::new())? {
+    let walk = only
+        .and_then(|spec| spec.walk_patterns())
+        .unwrap_or_default();
+    let named = |path: &BStr| only.is_none_or(|spec| spec.matches(path));
+    for item in status.into_index_worktree_iter(walk)? {
         use gix::status::index_worktree::Item;
         use gix::status::plumbing::index_as_worktree::{Change, EntryStatus};
         match item? {
@@ -346,6 +356,9 @@ pub fn capture(
             }
             Item::Rewrite { .. } => unreachable!("rewrite tracking is disabled"),
         }
+    }
+    for list in [&mut modified, &mut removed, &mut untracked, &mut restamped] {
+        list.retain(|path| named(path.as_bstr()));
     }
     crate::trace::phase("capture: status");
     if !conflicts.is_empty() {
@@ -376,6 +389,9 @@ pub fn capture(
             continue;
         }
         let path = entry.path(&index);
+        if !named(path) {
+            continue;
+        }
         if let Some(file) = hash_file(repo, &mut pipeline, &index, path)? {
             if file.id != entry.id || index_mode(file.kind) != entry.mode {
                 modified.push(path.to_owned());

@@ -105,6 +105,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         &repo,
         Some(&format!("sprint {n} backup")),
         Some(State::of_commit(&repo, start_head)?.worktree_tree),
+        None,
     )?;
     let commits = sprint::commits_since(&repo, start_head, head.oid()?)?;
     let start_tree = repo.git.find_commit(start_head)?.tree_id()?.detach();

@@ -229,3 +229,37 @@ fn git_config_overrides_rollback_toml() {
     );
     run.fails(1, "exit 9");
 }
+
+/// `files` saves only the paths it restores (as `git stash push -- <paths>`
+/// does), so its cost follows those paths; its undo brings back exactly
+/// those and leaves every later edit elsewhere alone.
+#[test]
+fn files_snapshots_and_undoes_only_the_named_paths() {
+    let repo = edited();
+    repo.write("elsewhere.txt", "untracked, not named\n");
+    let json = repo
+        .rollback(&["files", "src/a.rs", "--no-test", "--json"])
+        .ok()
+        .json();
+    let snapshot = json["snapshot"].as_str().unwrap().to_owned();
+    // The snapshot's work tree differs from its index only at the named
+    // path, and it holds no untracked files (none are named).
+    let diff = repo.git(&["diff", "--name-only", &format!("{snapshot}^2"), &snapshot]);
+    assert_eq!(diff, "src/a.rs\n");
+    assert!(
+        repo.git_run(&["rev-parse", "--verify", "-q", &format!("{snapshot}^3")])
+            .code()
+            != 0
+    );
+    // Later edits elsewhere survive the undo; the named path comes back.
+    repo.write("src/b.rs", "edited after files\n");
+    repo.write("elsewhere.txt", "edited after files\n");
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(repo.read("src/a.rs"), "broken a\n");
+    assert_eq!(repo.read("src/b.rs"), "edited after files\n");
+    assert_eq!(repo.read("elsewhere.txt"), "edited after files\n");
+    // Redo (undo of the undo) is limited the same way.
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(repo.read("src/a.rs"), "pub fn a() { 1 }\n");
+    assert_eq!(repo.read("src/b.rs"), "edited after files\n");
+}

@@ -173,7 +173,7 @@ pub fn read_file(context: &Context, file: &std::path::Path) -> Result<Map> {
 
 /// The state of the work tree now (for derive and show without a revision).
 fn current(repo: &Repo) -> Result<State> {
-    Ok(snapshot::capture(repo, Some("git-rollback: map"), None)?.state)
+    Ok(snapshot::capture(repo, Some("git-rollback: map"), None, None)?.state)
 }
 
 fn from_checkpoint(repo: &Repo, name: Option<&str>) -> Result<checkpoint::Checkpoint> {
@@ -262,7 +262,8 @@ fn revert(args: RevertArgs, context: &Context, ui: &Ui) -> Result<()> {
         (Some(file), _) => (read_file(context, file)?, None, file.display().to_string()),
         (None, Some(name)) => {
             let from = checkpoint::resolve(&repo, name)?.state(&repo)?;
-            let now = snapshot::capture(&repo, Some("git-rollback: before map-revert"), None)?;
+            let now =
+                snapshot::capture(&repo, Some("git-rollback: before map-revert"), None, None)?;
             let map = migration::derive(&repo, &from, &now.state)?;
             // The state the map was derived from is the one reverted: read the work tree once.
             captured = Some(now);
