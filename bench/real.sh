@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Benchmark git-rollback against git on a clone of a real repository (run by
+# hand, not in CI). Usage: bench/real.sh CLONE [RUNS]
+#   CLONE  a work tree to use (it is reset: use a scratch clone, e.g.
+#          `git clone https://github.com/babel/babel /tmp/babel`)
+#   RUNS   timed runs per command; the best (minimum) is reported (default 7)
+# Before each run: 200 tracked files (names without spaces) get a line
+# appended and the index stat data is refreshed. Prints a Markdown table.
+set -euo pipefail
+clone=$(cd "${1:?usage: bench/real.sh CLONE [RUNS]}" && pwd)
+runs=${2:-7}
+here=$(cd "$(dirname "$0")/.." && pwd)
+cargo build --release --quiet --manifest-path "$here/Cargo.toml"
+bin="$here/target/release/git-rollback"
+export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com
+export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
+cd "$clone"
+git reset -q --hard && git clean -qfd
+"$bin" -q checkpoint bench-base --force
+mapfile -t paths < <(git ls-files | grep -v ' ' | awk 'NR % 50 == 1' | head -200)
+
+dirty() {
+  git reset -q --hard
+  git clean -qfd
+  for f in "${paths[@]}"; do echo "// bench" >> "$f"; done
+  git update-index -q --refresh >/dev/null || true
+}
+
+best_of() {
+  local best=""
+  for _ in $(seq 1 "$runs"); do
+    dirty
+    local start end
+    start=$(date +%s%N)
+    "$@" >/dev/null 2>&1
+    end=$(date +%s%N)
+    local t=$(( (end - start) / 1000 ))
+    if [ -z "$best" ] || [ "$t" -lt "$best" ]; then best=$t; fi
+  done
+  printf '%d.%03d' $((best / 1000000)) $((best % 1000000 / 1000))
+}
+
+t_files=$(best_of "$bin" files --no-test --from bench-base -- "${paths[@]}")
+t_restore=$(best_of git restore --source=HEAD -- "${paths[@]}")
+t_restore_both=$(best_of git restore --source=HEAD --staged --worktree -- "${paths[@]}")
+t_to=$(best_of "$bin" to bench-base)
+t_reset=$(best_of git reset -q --hard)
+git reset -q --hard
+
+ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
+echo
+echo "$(basename "$clone"): $(git ls-files | wc -l) tracked files, 200 modified; best of $runs runs; $(nproc) cores"
+echo
+echo "| command | seconds | git equivalent | seconds | ratio |"
+echo "|---|---|---|---|---|"
+echo "| \`git rollback files\` (200 paths) | $t_files | \`git restore --source=<rev> -- <paths>\` | $t_restore | $(ratio "$t_files" "$t_restore") |"
+echo "| \`git rollback files\` (200 paths) | $t_files | \`git restore --source=<rev> --staged --worktree\` | $t_restore_both | $(ratio "$t_files" "$t_restore_both") |"
+echo "| \`git rollback to\` | $t_to | \`git reset --hard\` | $t_reset | $(ratio "$t_to" "$t_reset") |"
