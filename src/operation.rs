@@ -82,7 +82,8 @@ fn derive(repo: &Repo, current: &State, steps: Vec<Step>) -> Result<(State, Opti
                 moved
             }
             Step::Overlay { source, spec } => {
-                let unmatched = spec.unmatched(repo, std::iter::empty(), &[current, &source])?;
+                let trees = [current.trees(), source.trees()].concat();
+                let unmatched = spec.unmatched(repo, std::iter::empty(), &trees)?;
                 if !unmatched.is_empty() {
                     return Err(Error::usage(format!(
                         "stage path '{}' matches no file",
@@ -269,7 +270,8 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
             .keys()
             .chain(plan.index.keys())
             .map(|p| p.as_bstr());
-        let unmatched = only.unmatched(repo, planned, &[&capture.state, &target])?;
+        let trees = [capture.state.trees(), target.trees()].concat();
+        let unmatched = only.unmatched(repo, planned, &trees)?;
         if !unmatched.is_empty() {
             return Err(Error::usage(format!("pathspec '{}' did not match any file", unmatched.join("', '")))
                 .hint("paths are relative to the current directory; a glob needs quotes so the shell leaves it alone"));

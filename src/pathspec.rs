@@ -8,7 +8,6 @@ use gix::bstr::{BStr, BString, ByteSlice};
 
 use crate::error::Result;
 use crate::repo::Repo;
-use crate::snapshot::{self, State};
 
 #[derive(Debug, Clone)]
 pub struct PathSpec {
@@ -142,8 +141,12 @@ impl PathSpec {
 
     /// Read a pattern with glob characters as a plain path when a file or
     /// directory of that very name exists (on disk, in the index or in one
-    /// of `states`): `'[bracket].txt'` names that file, not `a.txt`.
-    pub fn literal_where_present(mut self, repo: &Repo, states: &[&State]) -> Result<PathSpec> {
+    /// of `trees`): `'[bracket].txt'` names that file, not `a.txt`.
+    pub fn literal_where_present(
+        mut self,
+        repo: &Repo,
+        trees: &[gix::ObjectId],
+    ) -> Result<PathSpec> {
         let index = repo.git.index_or_empty()?;
         let mut literal = Vec::new();
         for glob in &self.globs {
@@ -153,24 +156,15 @@ impl PathSpec {
                 || index
                     .prefixed_entries_range(format!("{glob}/").as_bytes().as_bstr())
                     .is_some();
-            for state in states {
-                for tree in [
-                    Some(state.worktree_tree),
-                    Some(state.index_tree),
-                    state.untracked_tree,
-                ]
-                .into_iter()
-                .flatten()
-                {
-                    if present {
-                        break;
-                    }
-                    present = repo
-                        .git
-                        .find_tree(tree)?
-                        .lookup_entry_by_path(&path)?
-                        .is_some();
+            for tree in trees {
+                if present {
+                    break;
                 }
+                present = repo
+                    .git
+                    .find_tree(*tree)?
+                    .lookup_entry_by_path(&path)?
+                    .is_some();
             }
             if present {
                 literal.push(glob.clone());
@@ -189,13 +183,13 @@ impl PathSpec {
     }
 
     /// The patterns that name no file in `known` (paths already seen to
-    /// match) nor in any of `states` (tracked or untracked). Plain paths are
+    /// match) nor in any of `trees` (tracked or untracked files). Plain paths are
     /// looked up in the trees; only globs make it list them.
     pub fn unmatched<'a>(
         &self,
         repo: &Repo,
         known: impl IntoIterator<Item = &'a BStr>,
-        states: &[&State],
+        trees: &[gix::ObjectId],
     ) -> Result<Vec<String>> {
         let mut matched: HashSet<&BStr> = HashSet::new();
         let mut globs_matched: HashSet<&BStr> = HashSet::new();
@@ -211,11 +205,6 @@ impl PathSpec {
                 }
             }
         }
-        let trees: Vec<gix::ObjectId> = states
-            .iter()
-            .flat_map(|s| [Some(s.worktree_tree), Some(s.index_tree), s.untracked_tree])
-            .flatten()
-            .collect();
         let mut all_files: Option<Vec<BString>> = None;
         let mut out = Vec::new();
         for pattern in &self.patterns {
@@ -226,8 +215,19 @@ impl PathSpec {
             let found = if !self.plain.contains(pattern) {
                 if all_files.is_none() {
                     let mut files = Vec::new();
-                    for tree in &trees {
-                        files.extend(snapshot::tree_blobs(repo, Some(*tree))?.into_keys());
+                    for tree in trees {
+                        let mut recorder = gix::traverse::tree::Recorder::default();
+                        repo.git
+                            .find_tree(*tree)?
+                            .traverse()
+                            .breadthfirst(&mut recorder)?;
+                        files.extend(
+                            recorder
+                                .records
+                                .into_iter()
+                                .filter(|entry| !entry.mode.is_tree())
+                                .map(|entry| entry.filepath),
+                        );
                     }
                     all_files = Some(files);
                 }
@@ -238,7 +238,7 @@ impl PathSpec {
             } else {
                 let path = gix::path::from_bstr(pattern)?;
                 let mut found = false;
-                for tree in &trees {
+                for tree in trees {
                     if repo
                         .git
                         .find_tree(*tree)?

@@ -39,6 +39,18 @@ pub struct State {
 }
 
 impl State {
+    /// The trees of this state: work tree, index and untracked files.
+    pub fn trees(&self) -> Vec<ObjectId> {
+        [
+            Some(self.worktree_tree),
+            Some(self.index_tree),
+            self.untracked_tree,
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
     /// Whether this state holds uncommitted work (is a stash-format snapshot).
     pub fn is_snapshot(&self) -> bool {
         self.commit != self.head

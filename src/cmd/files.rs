@@ -68,7 +68,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         .map(|p| repo.relative_path(&context.cwd, p))
         .collect::<Result<Vec<_>>>()?;
     let state = source.state(&repo)?;
-    let spec = PathSpec::new(paths.clone()).literal_where_present(&repo, &[&state])?;
+    let spec = PathSpec::new(paths.clone()).literal_where_present(&repo, &state.trees())?;
     let mut request = Request::new(Kind::Files, Target::State(state), HeadAfter::Keep);
     request.only = Some(spec);
     request.checkpoint = Some(source.id.clone());
