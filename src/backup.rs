@@ -892,7 +892,7 @@ pub fn restore_into(
 
 /// Restore a backup's entries (all, or those `archive.only` names) over the
 /// work tree as an operation: planned, snapshotted, recorded and undone like
-/// every other (`backup restore` in place, `stage --level full`).
+/// every other.
 pub fn restore_in_place(
     repo: &Repo,
     archive: Archive,

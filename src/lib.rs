@@ -18,6 +18,7 @@ pub mod pathspec;
 pub mod repo;
 pub mod snapshot;
 pub mod sprint;
+pub mod stage;
 pub mod stats;
 pub mod trace;
 
