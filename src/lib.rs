@@ -12,6 +12,7 @@ pub mod error;
 pub mod index_tree;
 pub mod ledger;
 pub mod lock;
+pub mod maps;
 pub mod migration;
 pub mod operation;
 pub mod pathspec;

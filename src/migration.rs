@@ -14,6 +14,7 @@ use gix::ObjectId;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::ledger::{Event, Kind};
 use crate::repo::Repo;
 use crate::snapshot::{self, Blob, State};
 
@@ -498,4 +499,32 @@ pub fn derive(repo: &Repo, from: &State, to: &State) -> Result<Map> {
         });
     }
     Ok(Map { moves })
+}
+
+/// The moves recorded with `map record` since the recorded map was last reverted.
+pub fn recorded(events: &[Event]) -> Map {
+    let mut moves = Vec::new();
+    for event in events {
+        if event.kind == Kind::MapRevert
+            && event.details.get("map").and_then(|m| m.as_str()) == Some("recorded")
+        {
+            break;
+        }
+        if event.kind == Kind::MapRecord {
+            let field = |k: &str| {
+                event
+                    .details
+                    .get(k)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            moves.push(Move {
+                source: field("source"),
+                destination: field("destination"),
+            });
+        }
+    }
+    moves.reverse();
+    Map { moves }
 }

@@ -3,11 +3,9 @@
 
 use std::path::PathBuf;
 
-use git_rollback::ledger::Kind;
-use git_rollback::ledger::{self, Event};
 use git_rollback::lock::Lock;
+use git_rollback::maps::{self, Which};
 use git_rollback::migration::{self, Map, Move};
-use git_rollback::operation::{self, HeadAfter, Request, Step, Target};
 use git_rollback::repo::Repo;
 use git_rollback::snapshot::{self, State};
 use git_rollback::{checkpoint, Error, Result};
@@ -135,40 +133,19 @@ fn shown(map: Map, file: Option<String>) -> Result<Shown> {
     })
 }
 
-/// The moves recorded with `map record` since the recorded map was last reverted.
-pub fn recorded(events: &[Event]) -> Map {
-    let mut moves = Vec::new();
-    for event in events {
-        if event.kind == Kind::MapRevert
-            && event.details.get("map").and_then(|m| m.as_str()) == Some("recorded")
-        {
-            break;
-        }
-        if event.kind == Kind::MapRecord {
-            let field = |k: &str| {
-                event
-                    .details
-                    .get(k)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_owned()
-            };
-            moves.push(Move {
-                source: field("source"),
-                destination: field("destination"),
-            });
-        }
-    }
-    moves.reverse();
-    Map { moves }
-}
-
-/// Read a map file given on the command line.
-pub fn read_file(context: &Context, file: &std::path::Path) -> Result<Map> {
-    let path = context.cwd.join(file);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| Error::usage(format!("cannot read map file '{}': {e}", file.display())))?;
-    Map::parse(&file.display().to_string(), &text)
+/// The map the arguments name: a file (relative to the current directory),
+/// one derived from a checkpoint, or the recorded one.
+fn which(context: &Context, args: &SourceArgs) -> Result<Which> {
+    Ok(match (&args.file, &args.from) {
+        (Some(file), _) => Which::File {
+            name: file.display().to_string(),
+            text: std::fs::read_to_string(context.cwd.join(file)).map_err(|e| {
+                Error::usage(format!("cannot read map file '{}': {e}", file.display()))
+            })?,
+        },
+        (None, Some(name)) => Which::DerivedFrom(name.clone()),
+        (None, None) => Which::Recorded,
+    })
 }
 
 /// The state of the work tree now (for derive and show without a revision).
@@ -220,80 +197,23 @@ fn derive(args: DeriveArgs, context: &Context, ui: &Ui) -> Result<()> {
 
 fn show(args: SourceArgs, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
-    let map = match (&args.file, &args.from) {
-        (Some(file), _) => read_file(context, file)?,
-        (None, Some(name)) => migration::derive(
-            &repo,
-            &checkpoint::resolve(&repo, name)?.state(&repo)?,
-            &current(&repo)?,
-        )?,
-        (None, None) => recorded(&ledger::read_all(&repo)?),
-    };
+    let map = maps::read(&repo, which(context, &args)?)?;
     ui.print(&shown(map, None)?)
 }
 
 fn record(args: RecordArgs, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
     let _lock = Lock::acquire(&repo, "map record")?;
-    let source = repo.relative_path(&context.cwd, &args.source)?;
-    let destination = repo.relative_path(&context.cwd, &args.destination)?;
     let step = Move {
-        source: source.clone(),
-        destination: destination.clone(),
+        source: repo.relative_path(&context.cwd, &args.source)?,
+        destination: repo.relative_path(&context.cwd, &args.destination)?,
     };
-    let mut request = Request::new(
-        Kind::MapRecord,
-        Target::Derived(vec![Step::Move(vec![step])]),
-        HeadAfter::Keep,
-    );
-    request.details.insert("source".into(), source.into());
-    request
-        .details
-        .insert("destination".into(), destination.into());
-    request.dry_run = args.dry_run;
-    ui.print(&operation::run(&repo, request)?)
+    ui.print(&maps::record(&repo, step, args.dry_run)?)
 }
 
 fn revert(args: RevertArgs, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
     let _lock = Lock::acquire(&repo, "map revert")?;
-    let mut captured = None;
-    let (map, reference, which) = match (&args.source.file, &args.source.from) {
-        (Some(file), _) => (read_file(context, file)?, None, file.display().to_string()),
-        (None, Some(name)) => {
-            let from = checkpoint::resolve(&repo, name)?.state(&repo)?;
-            let now =
-                snapshot::capture(&repo, Some("git-rollback: before map-revert"), None, None)?;
-            let map = migration::derive(&repo, &from, &now.state)?;
-            // The state the map was derived from is the one reverted: read the work tree once.
-            captured = Some(now);
-            (map, Some(from), format!("derived from {name}"))
-        }
-        (None, None) => (
-            recorded(&ledger::read_all(&repo)?),
-            None,
-            "recorded".to_owned(),
-        ),
-    };
-    if map.moves.is_empty() {
-        return Err(
-            Error::usage(format!("the map ({which}) has no moves")).hint("git rollback map show")
-        );
-    }
-    let mut request = Request::new(
-        Kind::MapRevert,
-        Target::Derived(vec![Step::Revert {
-            map: map.clone(),
-            reference,
-            force: args.force,
-        }]),
-        HeadAfter::Keep,
-    );
-    request.captured = captured;
-    request.details.insert("map".into(), which.into());
-    request
-        .details
-        .insert("moves".into(), serde_json::to_value(&map.moves)?);
-    request.dry_run = args.dry_run;
-    ui.print(&operation::run(&repo, request)?)
+    let which = which(context, &args.source)?;
+    ui.print(&maps::revert(&repo, which, args.force, args.dry_run)?)
 }

@@ -1,0 +1,103 @@
+//! The migration-map operations: record a move as it is made, and revert a
+//! map read from a file, derived from a checkpoint, or recorded in the
+//! ledger. Both are operations (see [`crate::operation`]), so `undo`
+//! reverses them.
+
+use crate::error::{Error, Result};
+use crate::ledger::{self, Kind};
+use crate::migration::{self, Map, Move};
+use crate::operation::{self, HeadAfter, Outcome, Request, Step, Target};
+use crate::repo::Repo;
+use crate::snapshot;
+
+/// Which map to revert.
+pub enum Which {
+    /// A map file's text (TOML or JSON) and its name for messages.
+    File { name: String, text: String },
+    /// The moves between this checkpoint and the work tree now.
+    DerivedFrom(String),
+    /// The moves recorded with `map record` since the last revert of them.
+    Recorded,
+}
+
+/// Move a file or directory (like `git mv`) and record the move.
+pub fn record(repo: &Repo, step: Move, dry_run: bool) -> Result<Outcome> {
+    let mut request = Request::new(
+        Kind::MapRecord,
+        Target::Derived(vec![Step::Move(vec![step.clone()])]),
+        HeadAfter::Keep,
+    );
+    request.details.insert("source".into(), step.source.into());
+    request
+        .details
+        .insert("destination".into(), step.destination.into());
+    request.dry_run = dry_run;
+    operation::run(repo, request)
+}
+
+/// The map `which` names, without reverting it.
+pub fn read(repo: &Repo, which: Which) -> Result<Map> {
+    Ok(resolve(repo, which)?.0)
+}
+
+/// The map, the state it was derived from (for drift), the capture it was
+/// derived against (reused as the safety snapshot) and its description.
+fn resolve(
+    repo: &Repo,
+    which: Which,
+) -> Result<(
+    Map,
+    Option<snapshot::State>,
+    Option<snapshot::Capture>,
+    String,
+)> {
+    Ok(match which {
+        Which::File { name, text } => (Map::parse(&name, &text)?, None, None, name),
+        Which::DerivedFrom(checkpoint) => {
+            let from = crate::checkpoint::resolve(repo, &checkpoint)?.state(repo)?;
+            let now = snapshot::capture(repo, Some("git-rollback: before map-revert"), None, None)?;
+            let map = migration::derive(repo, &from, &now.state)?;
+            (
+                map,
+                Some(from),
+                Some(now),
+                format!("derived from {checkpoint}"),
+            )
+        }
+        Which::Recorded => (
+            migration::recorded(&ledger::read_all(repo)?),
+            None,
+            None,
+            "recorded".to_owned(),
+        ),
+    })
+}
+
+/// Reverse every move of the map, all or nothing; with `force`, what is in
+/// the way of a destination is replaced (it is in the safety snapshot).
+pub fn revert(repo: &Repo, which: Which, force: bool, dry_run: bool) -> Result<Outcome> {
+    let (map, reference, captured, description) = resolve(repo, which)?;
+    if map.moves.is_empty() {
+        return Err(
+            Error::usage(format!("the map ({description}) has no moves"))
+                .hint("git rollback map show"),
+        );
+    }
+    let mut request = Request::new(
+        Kind::MapRevert,
+        Target::Derived(vec![Step::Revert {
+            map: map.clone(),
+            reference,
+            force,
+        }]),
+        HeadAfter::Keep,
+    );
+    // The state the map was derived from is the one reverted: the work tree is read once.
+    request.captured = captured;
+    request.details.insert("map".into(), description.into());
+    request
+        .details
+        .insert("moves".into(), serde_json::to_value(&map.moves)?);
+    request.dry_run = dry_run;
+    operation::run(repo, request)
+}
