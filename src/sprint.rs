@@ -1,4 +1,5 @@
-//! What `sprint N` records and saves before it backs a sprint out: the
+//! Backing a failed sprint out (`sprint N`), and what it records and saves
+//! first: the
 //! commits made since the sprint's start checkpoint, the files changed with
 //! line counts, and one ordinary commit holding all uncommitted work
 //! (staged, unstaged and untracked files) for the backup branch.
@@ -8,9 +9,16 @@ use gix::objs::tree::EntryKind;
 use gix::ObjectId;
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
-use crate::repo::Repo;
-use crate::snapshot::{self, Capture};
+use gix::refs::transaction::PreviousValue;
+
+use crate::check::{self, Check};
+use crate::checkpoint;
+use crate::config::Settings;
+use crate::error::{Error, Result};
+use crate::ledger::Kind;
+use crate::operation::{self, HeadAfter, Outcome, Request, Target};
+use crate::repo::{Head, Repo};
+use crate::snapshot::{self, Capture, State};
 
 /// A commit made during the sprint.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -129,4 +137,143 @@ pub fn changed_files(repo: &Repo, from: ObjectId, to: ObjectId) -> Result<Vec<Fi
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
+}
+
+/// A branch name from a pattern, checked against git's ref rules.
+fn branch(pattern: &str, sprint: u32, timestamp: &str) -> Result<String> {
+    let name = format!(
+        "refs/heads/{}",
+        pattern
+            .replace("{n}", &sprint.to_string())
+            .replace("{timestamp}", timestamp)
+    );
+    gix::refs::FullName::try_from(name.as_str()).map_err(|err| {
+        Error::usage(format!(
+            "branch pattern '{pattern}' gives an invalid name '{name}': {err}"
+        ))
+    })?;
+    Ok(name)
+}
+
+fn exists(repo: &Repo, name: &str) -> Result<bool> {
+    Ok(repo.git.try_find_reference(name)?.is_some())
+}
+
+/// What a sprint back-out is asked to do besides the sprint's number.
+pub struct Options {
+    pub dry_run: bool,
+    pub reason: Option<String>,
+    pub severity: Option<String>,
+    /// The verify command: its result goes into the failure report.
+    pub verify: Option<Check>,
+}
+
+/// What [`back_out`] did (or, with `dry_run`, would do).
+#[derive(Debug, Serialize)]
+pub struct BackedOut {
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    pub backup_branch: String,
+    pub retry_branch: String,
+    pub commits: usize,
+    pub files: usize,
+}
+
+/// Back out sprint `n`: record the failure report, save all work on the
+/// backup branch (before anything runs), then return to the sprint's start
+/// checkpoint on a new retry branch, as one operation.
+pub fn back_out(repo: &Repo, settings: &Settings, n: u32, options: Options) -> Result<BackedOut> {
+    let start = checkpoint::find(repo, &format!("sprint-{n}"))?.ok_or_else(|| {
+        Error::usage(format!("sprint {n} has no start checkpoint 'sprint-{n}'")).hint(format!(
+            "create it when the sprint starts: git rollback checkpoint --sprint {n}"
+        ))
+    })?;
+    let start_head = start.state(repo)?.head;
+    let head = repo.head()?;
+    let timestamp = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S").to_string();
+    let backup = branch(&settings.backup_branch, n, &timestamp)?;
+    if exists(repo, &backup)? {
+        return Err(
+            Error::refused(format!("backup branch '{backup}' already exists"))
+                .hint("try again in a second"),
+        );
+    }
+    let retry_base = branch(&settings.retry_branch, n, &timestamp)?;
+    let mut retry = retry_base.clone();
+    let mut number = 1;
+    while exists(repo, &retry)? {
+        number += 1;
+        retry = format!("{retry_base}-{number}");
+    }
+
+    // Everything is saved on the backup branch before anything runs.
+    if let (Some(command), false) = (&options.verify, options.dry_run) {
+        check::ensure_runnable(repo, command)?;
+    }
+    let capture = snapshot::capture(
+        repo,
+        Some(&format!("sprint {n} backup")),
+        Some(State::of_commit(repo, start_head)?.worktree_tree),
+        None,
+    )?;
+    let commits = commits_since(repo, start_head, head.oid()?)?;
+    let start_tree = repo.git.find_commit(start_head)?.tree_id()?.detach();
+    let work = backup_commit(
+        repo,
+        &capture,
+        &format!("sprint {n} backup: uncommitted work (staged, unstaged and untracked files)\n"),
+    )?;
+    let work_tree = repo.git.find_commit(work)?.tree_id()?.detach();
+    let files = changed_files(repo, start_tree, work_tree)?;
+
+    if !options.dry_run {
+        repo.git.reference(
+            backup.as_str(),
+            work,
+            PreviousValue::MustNotExist,
+            format!("git-rollback: sprint {n} backup"),
+        )?;
+    }
+    // The failure report: the tests run once the work is saved; what they
+    // leave in the work tree is captured again by the rollback itself.
+    let test = match (&options.verify, options.dry_run) {
+        (Some(command), false) => Some(check::run(
+            repo,
+            &Check::new("test", &command.command),
+            &[],
+        )?),
+        _ => None,
+    };
+    let mut request = Request::new(
+        Kind::Sprint,
+        Target::State(State::of_commit(repo, start_head)?),
+        HeadAfter::Exactly(Head {
+            branch: Some(retry.clone()),
+            oid: start_head.to_string(),
+        }),
+    );
+    request.checkpoint = Some(start.id.clone());
+    request.captured = test.is_none().then_some(capture);
+    request.reason = options.reason;
+    request.severity = options.severity;
+    request.checks = options.verify.into_iter().collect();
+    request.dry_run = options.dry_run;
+    let details = &mut request.details;
+    details.insert("sprint".into(), n.into());
+    details.insert("branch".into(), head.branch.clone().into());
+    details.insert("backup_branch".into(), backup.clone().into());
+    details.insert("backup_commit".into(), work.to_string().into());
+    details.insert("retry_branch".into(), retry.clone().into());
+    details.insert("commits".into(), serde_json::to_value(&commits)?);
+    details.insert("files".into(), serde_json::to_value(&files)?);
+    if let Some(test) = &test {
+        details.insert("test".into(), serde_json::to_value(test)?);
+    }
+    Ok(BackedOut {
+        outcome: operation::run(repo, request)?,
+        backup_branch: backup,
+        retry_branch: retry,
+        commits: commits.len(),
+        files: files.len(),
+    })
 }
