@@ -1,8 +1,8 @@
 //! Backing a failed sprint out (`sprint N`), and what it records and saves
-//! first: the
-//! commits made since the sprint's start checkpoint, the files changed with
-//! line counts, and one ordinary commit holding all uncommitted work
-//! (staged, unstaged and untracked files) for the backup branch.
+//! first: the commits made since the sprint's start checkpoint, the files
+//! changed with line counts, and one ordinary commit holding all
+//! uncommitted work (staged, unstaged and untracked files) for the backup
+//! branch.
 
 use gix::bstr::ByteSlice;
 use gix::objs::tree::EntryKind;
