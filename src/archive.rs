@@ -962,3 +962,136 @@ pub fn check_id(id: &str) -> Result<()> {
         )))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Quiet;
+    impl Progress for Quiet {}
+
+    /// Archive `files` (path, content) from a temporary directory; return
+    /// the directory, the archive's and the manifest's paths and the manifest.
+    fn archived(files: &[(&str, &[u8])]) -> (tempfile::TempDir, PathBuf, PathBuf, Manifest) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("tree");
+        for (path, content) in files {
+            let full = root.join(path);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, content).unwrap();
+        }
+        let sources: Vec<Source> = files
+            .iter()
+            .map(|(path, content)| Source {
+                path: (*path).into(),
+                kind: Kind::File,
+                size: content.len() as u64,
+                executable: false,
+                mtime: 1_700_000_000,
+            })
+            .collect();
+        let (archive, manifest_path) = paths(dir.path(), "t");
+        let out = File::create(&archive).unwrap();
+        let mut written = write(
+            &root,
+            &mut |each| sources.iter().try_for_each(|s| each(s)),
+            out,
+            &Quiet,
+        )
+        .unwrap();
+        let manifest = Manifest {
+            version: 2,
+            id: "t".into(),
+            created: "2026-01-01T00:00:00.000000Z".into(),
+            message: None,
+            checkpoint: None,
+            include_ignored: false,
+            files: written.files,
+            bytes: 0,
+            archive: ArchiveInfo {
+                file: "t.tar.gz".into(),
+                ..written.archive
+            },
+        };
+        write_manifest(&manifest_path, &manifest, &mut written.entries).unwrap();
+        (dir, archive, manifest_path, manifest)
+    }
+
+    /// Collects what a read hands over.
+    #[derive(Default)]
+    struct Collect(Vec<(String, Vec<u8>)>);
+    impl Sink for Collect {
+        fn begin(&mut self, entry: &Entry) -> Result<()> {
+            self.0.push((entry.path.to_string(), Vec::new()));
+            Ok(())
+        }
+        fn data(&mut self, bytes: &[u8]) -> Result<()> {
+            self.0.last_mut().unwrap().1.extend_from_slice(bytes);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn what_was_written_reads_back_entry_by_entry() {
+        let big: Vec<u8> = (0..3 * CHUNK as u32).map(|i| (i % 251) as u8).collect();
+        let files: &[(&str, &[u8])] = &[("a.txt", b"alpha\n"), ("d/big.bin", &big), ("d/e/z", b"")];
+        let (_dir, archive, manifest_path, manifest) = archived(files);
+        assert!(manifest.archive.members.len() > 1, "several members");
+        let read_back = read_manifest(&manifest_path).unwrap();
+        assert_eq!(read_back.archive, manifest.archive);
+        let mut sink = Collect::default();
+        read(&archive, &manifest_path, &manifest, &Quiet, &mut sink).unwrap();
+        let expected: Vec<(String, Vec<u8>)> = files
+            .iter()
+            .map(|(p, c)| (p.to_string(), c.to_vec()))
+            .collect();
+        assert_eq!(sink.0, expected);
+    }
+
+    #[test]
+    fn a_flipped_byte_or_a_changed_manifest_is_damage() {
+        let (_dir, archive, manifest_path, manifest) =
+            archived(&[("a.txt", b"alpha\n"), ("b.txt", b"beta\n")]);
+        let mut bytes = std::fs::read(&archive).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x40;
+        std::fs::write(&archive, &bytes).unwrap();
+        let err = read(&archive, &manifest_path, &manifest, &Quiet, &mut CheckOnly).unwrap_err();
+        assert_eq!(err.kind, crate::error::Kind::Refused, "{}", err.message);
+        assert!(err.message.contains("is damaged"), "{}", err.message);
+
+        let mut text = std::fs::read_to_string(&manifest_path).unwrap();
+        text = text.replace("\"a.txt\"", "\"c.txt\"");
+        std::fs::write(&manifest_path, text).unwrap();
+        let err = read_manifest(&manifest_path).unwrap_err();
+        assert!(
+            err.message.contains("checksum does not match"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn entry_paths_that_leave_the_target_or_enter_git_are_refused() {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "a//b",
+            ".git/config",
+            "sub/.GIT/x",
+            "git~1/x",
+            ".git./x",
+        ] {
+            assert!(check_entry_path(bad).is_err(), "{bad:?}");
+        }
+        for good in ["a", "a/b.txt", ".github/x", "x.git", "a\\b"] {
+            assert!(check_entry_path(good).is_ok(), "{good:?}");
+        }
+        for bad_id in ["", ".", "..", "../v", "a/b", "a b"] {
+            assert!(check_id(bad_id).is_err(), "{bad_id:?}");
+        }
+        assert!(check_id("20261123-115900-2").is_ok());
+    }
+}

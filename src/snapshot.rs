@@ -1191,3 +1191,133 @@ pub fn overlay(
         untracked_tree: one(base.untracked_tree, source.untracked_tree)?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh repository (with a work tree) to build objects in.
+    fn repo() -> (tempfile::TempDir, Repo) {
+        let dir = tempfile::tempdir().unwrap();
+        gix::init(dir.path()).unwrap();
+        let repo = Repo::discover(dir.path()).unwrap();
+        (dir, repo)
+    }
+
+    /// A tree of `files` (path, content, kind).
+    fn tree(repo: &Repo, files: &[(&str, &str, EntryKind)]) -> ObjectId {
+        let mut editor = repo
+            .git
+            .edit_tree(ObjectId::empty_tree(repo.git.object_hash()))
+            .unwrap();
+        for (path, content, kind) in files {
+            let id = if *kind == EntryKind::Commit {
+                ObjectId::from_hex(content.as_bytes()).unwrap()
+            } else {
+                repo.git.write_blob(content.as_bytes()).unwrap().detach()
+            };
+            editor.upsert(*path, *kind, id).unwrap();
+        }
+        editor.write().unwrap().detach()
+    }
+
+    fn state(index: ObjectId, worktree: ObjectId, untracked: Option<ObjectId>) -> State {
+        let placeholder = ObjectId::empty_tree(gix::hash::Kind::Sha1);
+        State {
+            commit: placeholder,
+            head: placeholder,
+            index_tree: index,
+            worktree_tree: worktree,
+            untracked_tree: untracked,
+        }
+    }
+
+    fn paths(changes: &BTreeMap<BString, Change>) -> Vec<(String, &'static str)> {
+        changes
+            .iter()
+            .map(|(path, change)| {
+                let what = match change {
+                    Change::Write(_) => "write",
+                    Change::Delete => "delete",
+                };
+                (path.to_string(), what)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_plan_is_the_difference_of_each_tree_and_leaves_submodules_alone() {
+        let (_dir, repo) = repo();
+        let f = EntryKind::Blob;
+        let gitlink = "1111111111111111111111111111111111111111";
+        let current_index = tree(
+            &repo,
+            &[
+                ("a", "1", f),
+                ("b", "1", f),
+                ("sub", gitlink, EntryKind::Commit),
+            ],
+        );
+        let current_work = tree(
+            &repo,
+            &[
+                ("a", "2", f),
+                ("b", "1", f),
+                ("sub", gitlink, EntryKind::Commit),
+            ],
+        );
+        let current_untracked = tree(&repo, &[("u/new", "x", f), ("u/same", "s", f)]);
+        let target_index = tree(
+            &repo,
+            &[
+                ("a", "1", f),
+                ("c", "3", EntryKind::BlobExecutable),
+                (
+                    "sub",
+                    "2222222222222222222222222222222222222222",
+                    EntryKind::Commit,
+                ),
+            ],
+        );
+        let target_work = target_index;
+        let target_untracked = tree(&repo, &[("u/same", "s", f), ("u/other", "o", f)]);
+        let plan = plan(
+            &repo,
+            &state(current_index, current_work, Some(current_untracked)),
+            &state(target_index, target_work, Some(target_untracked)),
+        )
+        .unwrap();
+        assert_eq!(
+            paths(&plan.index),
+            [
+                ("b".into(), "delete"),
+                ("c".into(), "write"),
+                ("sub".into(), "write")
+            ]
+        );
+        // The work tree: `a` back to its index content, `b` gone, `c` new,
+        // untracked files exchanged, an unchanged untracked file left alone;
+        // the submodule's work tree is not ours to write.
+        assert_eq!(
+            paths(&plan.worktree),
+            [
+                ("a".into(), "write"),
+                ("b".into(), "delete"),
+                ("c".into(), "write"),
+                ("u/new".into(), "delete"),
+                ("u/other".into(), "write")
+            ]
+        );
+        assert!(matches!(
+            plan.worktree[&BString::from("c")],
+            Change::Write(Blob {
+                kind: EntryKind::BlobExecutable,
+                ..
+            })
+        ));
+        // Identical states plan nothing.
+        let same = state(current_index, current_work, Some(current_untracked));
+        let nothing = super::plan(&repo, &same, &same).unwrap();
+        assert!(nothing.worktree.is_empty() && nothing.index.is_empty());
+    }
+}
