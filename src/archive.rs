@@ -994,7 +994,7 @@ mod tests {
         let out = File::create(&archive).unwrap();
         let mut written = write(
             &root,
-            &mut |each| sources.iter().try_for_each(|s| each(s)),
+            &mut |each| sources.iter().try_for_each(&mut *each),
             out,
             &Quiet,
         )
