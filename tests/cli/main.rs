@@ -11,6 +11,7 @@ mod environment;
 mod files;
 mod man;
 mod migration;
+mod output;
 mod sprint;
 mod stage;
 mod to_and_undo;
