@@ -972,28 +972,42 @@ pub fn apply(repo: &Repo, plan: &Plan, lock: IndexLock) -> Result<()> {
     }
 
     crate::trace::phase("apply: deletions");
-    // Writes through gix's checkout, which applies filters, exec bits and symlinks.
-    let mut written = gix::index::State::new(git.object_hash());
+    // Writes through gix's checkout: exec bits, symlinks and the checkout
+    // conversions (eol, ident, working-tree-encoding, smudge filters), with
+    // the attributes git would use: the `.gitattributes` files on disk, so
+    // the plan's own `.gitattributes` are written first.
+    let (mut attributes, mut written) = (
+        gix::index::State::new(git.object_hash()),
+        gix::index::State::new(git.object_hash()),
+    );
     for (path, change) in &plan.worktree {
         if let Change::Write(blob) = change {
-            let mode = index_mode(blob.kind);
-            written.dangerously_push_entry(
+            let state = if path.rsplit_str("/").next() == Some(b".gitattributes".as_slice()) {
+                &mut attributes
+            } else {
+                &mut written
+            };
+            state.dangerously_push_entry(
                 gix::index::entry::Stat::default(),
                 blob.id,
                 gix::index::entry::Flags::empty(),
-                mode,
+                index_mode(blob.kind),
                 path.as_bstr(),
             );
         }
     }
-    written.sort_entries();
-    if !written.entries().is_empty() {
-        let mut options =
-            git.checkout_options(gix::worktree::stack::state::attributes::Source::IdMapping)?;
+    for state in [&mut attributes, &mut written] {
+        state.sort_entries();
+        if state.entries().is_empty() {
+            continue;
+        }
+        let mut options = git.checkout_options(
+            gix::worktree::stack::state::attributes::Source::WorktreeThenIdMapping,
+        )?;
         options.destination_is_initially_empty = false;
         options.overwrite_existing = true;
         let outcome = gix::worktree::state::checkout(
-            &mut written,
+            state,
             // gix's own (relative when we work from the top) path: shorter lookups.
             git.workdir().unwrap_or(workdir),
             git.objects.clone().into_arc()?,
@@ -1016,9 +1030,10 @@ pub fn apply(repo: &Repo, plan: &Plan, lock: IndexLock) -> Result<()> {
     let mut index = (*git.index_or_empty()?).clone();
     crate::trace::phase("apply: index read");
     let mut stats: BTreeMap<&BStr, &gix::index::Entry> = BTreeMap::new();
-    for entry in written.entries() {
-        let path = entry.path(&written);
-        stats.insert(path, entry);
+    for state in [&attributes, &written] {
+        for entry in state.entries() {
+            stats.insert(entry.path(state), entry);
+        }
     }
     if plan.index.values().any(|c| *c == Change::Delete) {
         index.remove_entries(|_, path, _| {

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod attributes;
 mod backup;
 mod bad_input;
 mod checkpoint;

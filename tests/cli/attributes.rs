@@ -1,0 +1,76 @@
+//! Checkout conversions on write: what `to`, `files` and `undo` write is
+//! what git's own checkout writes (`git cat-file --filters`), for eol
+//! attributes, `text=auto` with `core.autocrlf`, and clean/smudge filters.
+
+use crate::support::TestRepo;
+
+/// basic.sh plus files under attributes, a clean checkpoint `c`, then a
+/// commit that changes every one of them.
+fn converted() -> TestRepo {
+    let repo = TestRepo::fixture("basic");
+    repo.write(
+        ".gitattributes",
+        "*.crlf text eol=crlf\n*.auto text=auto\n*.up filter=up\n",
+    );
+    repo.git(&["config", "filter.up.clean", "tr a-z A-Z"]);
+    repo.git(&["config", "filter.up.smudge", "tr A-Z a-z"]);
+    repo.git(&["config", "core.autocrlf", "true"]);
+    repo.write("doc.crlf", "one\ntwo\n");
+    repo.write("notes.auto", "auto\nlines\n");
+    repo.write("shout.up", "hello\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "attributes"]);
+    checked_out_by_git(&repo);
+    repo.rollback(&["checkpoint", "c"]).ok();
+    repo.write("doc.crlf", "one\r\ntwo\r\nthree\r\n");
+    repo.write("notes.auto", "auto\r\nlines\r\nmore\r\n");
+    repo.write("shout.up", "hello again\n");
+    repo.git(&["commit", "-q", "-am", "change them"]);
+    checked_out_by_git(&repo);
+    repo
+}
+
+/// The converted files as git's own checkout writes them.
+fn checked_out_by_git(repo: &TestRepo) {
+    for path in CONVERTED {
+        std::fs::remove_file(repo.path.join(path)).unwrap();
+    }
+    repo.git(&["checkout", "--", "."]);
+}
+
+/// Each file is what git's checkout of `revision` writes.
+#[track_caller]
+fn as_git_writes_them(repo: &TestRepo, revision: &str, paths: &[&str]) {
+    for path in paths {
+        let expected = repo.git(&["cat-file", "--filters", &format!("{revision}:{path}")]);
+        assert_eq!(repo.read(path), expected, "{path}");
+    }
+}
+
+const CONVERTED: [&str; 3] = ["doc.crlf", "notes.auto", "shout.up"];
+
+#[test]
+fn to_and_undo_write_what_git_checkout_writes() {
+    let repo = converted();
+    as_git_writes_them(&repo, "HEAD", &CONVERTED);
+    let before = repo.observe_user();
+    let status_at_checkpoint = repo.status();
+    repo.rollback(&["to", "c"]).ok();
+    assert_eq!(repo.read("doc.crlf"), "one\r\ntwo\r\n");
+    as_git_writes_them(&repo, "HEAD", &CONVERTED);
+    assert_eq!(repo.status(), status_at_checkpoint);
+    assert_eq!(repo.status(), "");
+    repo.rollback(&["undo"]).ok();
+    as_git_writes_them(&repo, "HEAD", &CONVERTED);
+    assert_eq!(repo.observe_user(), before);
+}
+
+#[test]
+fn files_writes_what_git_checkout_writes() {
+    let repo = converted();
+    repo.rollback(&["files", "doc.crlf", "shout.up", "--from", "c", "--no-test"])
+        .ok();
+    as_git_writes_them(&repo, "checkpoint/c^{commit}", &["doc.crlf", "shout.up"]);
+    assert_eq!(repo.read("doc.crlf"), "one\r\ntwo\r\n");
+    assert_eq!(repo.status(), "M  doc.crlf\nM  shout.up\n");
+}
