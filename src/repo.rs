@@ -138,6 +138,20 @@ impl Repo {
             ))
         })?
         .to_thread_local();
+        // gix reads no reftable refs: refuse before anything is read or written.
+        let ref_storage = repo
+            .config_snapshot()
+            .string("extensions.refStorage")
+            .map(|v| v.to_string());
+        if ref_storage
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("reftable"))
+        {
+            return Err(Error::refused(
+                "this repository stores its refs as a reftable, which git-rollback cannot read yet",
+            )
+            .hint("nothing was changed; use git itself here, or a clone made with `git clone --ref-format=files`"));
+        }
         let workdir = repo
             .workdir()
             .ok_or_else(|| {

@@ -134,3 +134,21 @@ fn broken_pipe_exits_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A reftable repository (whose refs gix cannot read) is refused before
+/// anything is read or written.
+#[test]
+fn a_reftable_repository_is_refused_before_anything_changes() {
+    let repo = TestRepo::bare_directory();
+    repo.git(&["init", "-q", "-b", "main", "--ref-format=reftable"]);
+    repo.write("a.txt", "a\n");
+    repo.git(&["add", "a.txt"]);
+    repo.git(&["commit", "-q", "-m", "first"]);
+    repo.write("a.txt", "edited\n");
+    let before = repo.observe();
+    for args in [&["checkpoint", "c"][..], &["list"], &["to", "c"], &["undo"]] {
+        repo.rollback(args).fails(3, "reftable");
+    }
+    assert_eq!(repo.observe(), before);
+    assert!(!repo.path.join(".git/rollback").exists());
+}

@@ -276,3 +276,43 @@ fn rollback_writes_only_what_differs() {
     );
     assert_eq!(repo.git(&["diff-files", "--name-only"]), "");
 }
+
+/// A SHA-256 repository: checkpoint, `to`, `undo` and `files`, read back by git.
+#[test]
+fn sha256_repositories_roll_back_and_undo() {
+    let repo = TestRepo::fixture("sha256");
+    assert_eq!(repo.git(&["rev-parse", "--show-object-format"]), "sha256\n");
+    let status_at_checkpoint = repo.status();
+    let before = repo.observe_user();
+    repo.rollback(&["checkpoint", "base"]).ok();
+    let snapshot = repo.git(&["rev-parse", "checkpoint/base^{commit}"]);
+    assert_eq!(snapshot.trim().len(), 64);
+    assert!(repo
+        .git(&[
+            "stash",
+            "show",
+            "--include-untracked",
+            "--name-only",
+            snapshot.trim()
+        ])
+        .contains("notes/todo.txt"));
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "after"]);
+    repo.write("src/a.rs", "broken\n");
+    let after = repo.observe_user();
+    repo.rollback(&["to", "base"]).ok();
+    assert_eq!(repo.status(), status_at_checkpoint);
+    assert_eq!(repo.observe_user().files, before.files);
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(repo.observe_user(), after);
+    repo.rollback(&["files", "src/a.rs", "--from", "base", "--no-test"])
+        .ok();
+    assert_eq!(repo.read("src/a.rs"), "pub fn a() { 1 }\n");
+    assert!(
+        repo.git(&["notes", "--ref=rollback", "list"])
+            .lines()
+            .count()
+            >= 3
+    );
+    repo.fsck();
+}
