@@ -1117,6 +1117,11 @@ fn write_index(index: &gix::index::File, lock: IndexLock) -> Result<()> {
     // `dyn Write`, a dynamic call per field of every entry).
     let state: &gix::index::State = index;
     state.write_to(&mut bytes, gix::index::write::Options::default())?;
+    // gix writes versions 2 and 3 only; an index that was version 4 (what
+    // `feature.manyFiles` and Scalar set up) stays version 4.
+    if index.version() == gix::index::Version::V4 {
+        bytes = to_version_4(&bytes, index.object_hash().len_in_bytes())?;
+    }
     let mut hasher = gix::hash::hasher(index.object_hash());
     hasher.update(&bytes);
     let digest = hasher.try_finalize()?;
@@ -1125,6 +1130,88 @@ fn write_index(index: &gix::index::File, lock: IndexLock) -> Result<()> {
     lock.write_all(&bytes)?;
     lock.commit().map_err(|err| err.error)?;
     Ok(())
+}
+
+/// Re-encode an index of version 2 or 3 (without its trailing checksum) as
+/// version 4: the same entries with their paths prefix-compressed (how many
+/// bytes of the previous path to drop, as git's offset varint, then the rest
+/// and a NUL, no padding). Extensions are kept, except EOIE, whose offsets
+/// would be wrong (git reads the index without it).
+fn to_version_4(v2: &[u8], hash_len: usize) -> Result<Vec<u8>> {
+    let corrupt = || Error::failed("re-encoding the index as version 4: unexpected layout");
+    let read_u32 = |at: usize| -> Result<u32> {
+        v2.get(at..at + 4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+            .ok_or_else(corrupt)
+    };
+    if v2.get(..4) != Some(b"DIRC".as_slice()) || !matches!(read_u32(4)?, 2 | 3) {
+        return Err(corrupt());
+    }
+    let count = read_u32(8)? as usize;
+    let mut out = Vec::with_capacity(v2.len());
+    out.extend_from_slice(b"DIRC");
+    out.extend_from_slice(&4u32.to_be_bytes());
+    out.extend_from_slice(&(count as u32).to_be_bytes());
+    let fixed = 40 + hash_len; // stat data and object id
+    let mut at = 12;
+    let mut previous: &[u8] = &[];
+    for _ in 0..count {
+        let flags_at = at + fixed;
+        let flags = v2
+            .get(flags_at..flags_at + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+            .ok_or_else(corrupt)?;
+        let path_at = flags_at + 2 + if flags & 0x4000 != 0 { 2 } else { 0 };
+        let path_len = v2
+            .get(path_at..)
+            .and_then(|rest| rest.iter().position(|b| *b == 0))
+            .ok_or_else(corrupt)?;
+        let path = &v2[path_at..path_at + path_len];
+        out.extend_from_slice(&v2[at..path_at]);
+        let common = previous
+            .iter()
+            .zip(path)
+            .take_while(|(a, b)| a == b)
+            .count();
+        push_offset_varint(&mut out, (previous.len() - common) as u64);
+        out.extend_from_slice(&path[common..]);
+        out.push(0);
+        previous = path;
+        // Version 2/3 entries are padded with NULs to a multiple of 8 bytes.
+        let length = path_at + path_len - at;
+        at += (length + 8) & !7;
+    }
+    // Extensions: signature, size, data.
+    while at < v2.len() {
+        let size = read_u32(at + 4)? as usize;
+        let end = at + 8 + size;
+        if end > v2.len() {
+            return Err(corrupt());
+        }
+        if &v2[at..at + 4] != b"EOIE" {
+            out.extend_from_slice(&v2[at..end]);
+        }
+        at = end;
+    }
+    Ok(out)
+}
+
+/// git's offset varint (varint.c): seven bits a byte, most significant
+/// first, each continuation byte one less than its value.
+fn push_offset_varint(out: &mut Vec<u8>, mut value: u64) {
+    let mut bytes = [0u8; 10];
+    let mut pos = bytes.len() - 1;
+    bytes[pos] = (value & 127) as u8;
+    loop {
+        value >>= 7;
+        if value == 0 {
+            break;
+        }
+        value -= 1;
+        pos -= 1;
+        bytes[pos] = 128 | (value & 127) as u8;
+    }
+    out.extend_from_slice(&bytes[pos..]);
 }
 
 fn index_mode(kind: EntryKind) -> gix::index::entry::Mode {
@@ -1258,6 +1345,22 @@ mod tests {
                 (path.to_string(), what)
             })
             .collect()
+    }
+
+    #[test]
+    fn offset_varints_as_git_writes_them() {
+        for (value, bytes) in [
+            (0u64, vec![0u8]),
+            (127, vec![127]),
+            (128, vec![128, 0]),
+            (255, vec![128, 127]),
+            (16511, vec![255, 127]),
+            (16512, vec![128, 128, 0]),
+        ] {
+            let mut out = Vec::new();
+            push_offset_varint(&mut out, value);
+            assert_eq!(out, bytes, "{value}");
+        }
     }
 
     #[test]

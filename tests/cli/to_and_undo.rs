@@ -316,3 +316,24 @@ fn sha256_repositories_roll_back_and_undo() {
     );
     repo.fsck();
 }
+
+/// An index of version 4 (`feature.manyFiles`, Scalar) stays version 4,
+/// read back by git with every entry and flag.
+#[test]
+fn an_index_of_version_4_stays_version_4() {
+    let repo = TestRepo::fixture("dirty");
+    repo.git(&["update-index", "--index-version", "4"]);
+    repo.git(&["update-index", "--skip-worktree", "src/b.rs"]);
+    repo.rollback(&["checkpoint", "base"]).ok();
+    let before = repo.observe_user();
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "after"]);
+    repo.rollback(&["to", "base"]).ok();
+    assert_eq!(repo.git(&["update-index", "--show-index-version"]), "4\n");
+    assert_eq!(repo.observe_user(), before);
+    assert!(repo.git(&["ls-files", "-v", "src/b.rs"]).starts_with("S "));
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(repo.git(&["update-index", "--show-index-version"]), "4\n");
+    repo.fsck();
+    repo.git(&["status"]);
+}
