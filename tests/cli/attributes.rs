@@ -74,3 +74,35 @@ fn files_writes_what_git_checkout_writes() {
     assert_eq!(repo.read("doc.crlf"), "one\r\ntwo\r\n");
     assert_eq!(repo.status(), "M  doc.crlf\nM  shout.up\n");
 }
+
+/// Real git-lfs (a long-running `process` filter): the work tree gets the
+/// content from `.git/lfs/objects`, never the pointer file.
+#[test]
+fn git_lfs_content_comes_back_not_its_pointer() {
+    let probe = std::process::Command::new("git")
+        .args(["lfs", "version"])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("SKIPPED git_lfs_content_comes_back_not_its_pointer: git-lfs is not installed (.ci/run installs it)");
+        return;
+    }
+    let repo = TestRepo::fixture("basic");
+    repo.git(&["lfs", "install", "--local"]);
+    repo.git(&["lfs", "track", "*.bin"]);
+    let first: Vec<u8> = (0..3000u32).map(|i| (i * 7 % 256) as u8).collect();
+    let second: Vec<u8> = (0..5000u32).map(|i| (i * 13 % 256) as u8).collect();
+    std::fs::write(repo.path.join("asset.bin"), &first).unwrap();
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "asset"]);
+    repo.rollback(&["checkpoint", "c"]).ok();
+    std::fs::write(repo.path.join("asset.bin"), &second).unwrap();
+    repo.git(&["commit", "-q", "-am", "asset v2"]);
+    let before = repo.observe_user();
+    repo.rollback(&["to", "c"]).ok();
+    assert_eq!(std::fs::read(repo.path.join("asset.bin")).unwrap(), first);
+    assert_eq!(repo.status(), "");
+    assert!(repo.git(&["lfs", "ls-files"]).contains("asset.bin"));
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(std::fs::read(repo.path.join("asset.bin")).unwrap(), second);
+    assert_eq!(repo.observe_user(), before);
+}
