@@ -364,6 +364,8 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
         return Ok(outcome);
     }
 
+    snapshot::check_required_filters(repo, &plan)?;
+
     // An edit saved since the capture read the work tree is in no snapshot:
     // refuse rather than write over it.
     let changed = snapshot::changed_since(

@@ -940,6 +940,62 @@ pub fn changed_since(
     Ok(out)
 }
 
+/// Refuse, before anything is written, a plan that a `required` filter
+/// driver cannot convert: git would leave such a checkout half done. Each
+/// blob the plan writes goes through the checkout conversions once, in
+/// memory; only when some `filter.<driver>.required` is set.
+pub fn check_required_filters(repo: &Repo, plan: &Plan) -> Result<()> {
+    let config = repo.git.config_snapshot();
+    let required = config
+        .plumbing()
+        .sections_by_name("filter")
+        .into_iter()
+        .flatten()
+        .any(|section| {
+            section.value("required").is_some_and(|v| {
+                matches!(
+                    v.to_ascii_lowercase().as_slice(),
+                    b"true" | b"yes" | b"on" | b"1"
+                )
+            })
+        });
+    if !required {
+        return Ok(());
+    }
+    let (mut pipeline, _) = repo.git.filter_pipeline(None)?;
+    let options = gix::filter::plumbing::pipeline::convert::to_worktree::Options {
+        can_delay: gix::filter::plumbing::driver::apply::Delay::Forbid,
+        ..Default::default()
+    };
+    for (path, change) in &plan.worktree {
+        let Change::Write(blob) = change else {
+            continue;
+        };
+        if !matches!(blob.kind, EntryKind::Blob | EntryKind::BlobExecutable) {
+            continue;
+        }
+        let data = repo.git.find_blob(blob.id)?.detach().data;
+        use gix::filter::plumbing::driver::apply::MaybeDelayed;
+        use gix::filter::plumbing::pipeline::convert::ToWorktreeOutcome;
+        let failed = match pipeline.convert_to_worktree(&data, path.as_bstr(), options) {
+            Err(err) => Some(Error::from(err).message),
+            Ok(ToWorktreeOutcome::Process(MaybeDelayed::Immediate(mut read))) => {
+                std::io::copy(&mut read, &mut std::io::sink())
+                    .err()
+                    .map(|e| e.to_string())
+            }
+            Ok(_) => None,
+        };
+        if let Some(why) = failed {
+            return Err(Error::refused(format!(
+                "the checkout filter of '{path}' fails: {why}"
+            ))
+            .hint("nothing was changed; fix the filter (`git config --get-regexp '^filter\\.'`) and try again"));
+        }
+    }
+    Ok(())
+}
+
 /// Carry out a plan: delete and write work-tree files, then update the index
 /// (stat data refreshed for the files written, so git does not re-read them).
 /// The index lock, taken before the first write of an operation and held

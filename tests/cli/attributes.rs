@@ -106,3 +106,31 @@ fn git_lfs_content_comes_back_not_its_pointer() {
     assert_eq!(std::fs::read(repo.path.join("asset.bin")).unwrap(), second);
     assert_eq!(repo.observe_user(), before);
 }
+
+/// A `required` filter whose smudge fails: refused before the first write,
+/// naming the path, nothing changed.
+#[test]
+fn a_failing_required_filter_is_refused_before_anything_is_written() {
+    let repo = TestRepo::fixture("basic");
+    repo.write(".gitattributes", "*.sec filter=sec\n");
+    repo.git(&["config", "filter.sec.clean", "cat"]);
+    repo.git(&["config", "filter.sec.smudge", "cat"]);
+    repo.git(&["config", "filter.sec.required", "true"]);
+    repo.write("key.sec", "v1\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "sec"]);
+    repo.rollback(&["checkpoint", "c"]).ok();
+    repo.write("key.sec", "v2\n");
+    repo.write("src/a.rs", "pub fn a() { 2 }\n");
+    repo.git(&["commit", "-q", "-am", "v2"]);
+    repo.git(&["config", "filter.sec.smudge", "false"]);
+    let before = repo.observe_user();
+    let ledger = repo.git(&["rev-parse", "refs/notes/rollback"]);
+    repo.rollback(&["to", "c"])
+        .fails(3, "the checkout filter of 'key.sec' fails");
+    assert_eq!(repo.observe_user(), before);
+    assert_eq!(repo.git(&["rev-parse", "refs/notes/rollback"]), ledger);
+    repo.rollback(&["files", "key.sec", "--from", "c", "--no-test"])
+        .fails(3, "key.sec");
+    assert_eq!(repo.observe_user(), before);
+}
