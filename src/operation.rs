@@ -180,6 +180,10 @@ pub struct Outcome {
     /// (moved back with their edits).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub drift: Option<Vec<String>>,
+    /// Submodules whose recorded commit (gitlink) the operation changed:
+    /// their work trees are left alone, so they now differ until updated.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub submodules: Vec<String>,
     /// How long the operation took, checks excluded.
     pub duration_ms: u64,
     pub checks: Vec<CheckResult>,
@@ -338,6 +342,14 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
         plan: describe_plan(&plan),
         backup: archive.as_ref().map(|a| a.manifest.id.clone()),
         drift,
+        submodules: plan
+            .index
+            .iter()
+            .filter(|(_, change)| {
+                matches!(change, PathChange::Write(blob) if blob.kind == gix::objs::tree::EntryKind::Commit)
+            })
+            .map(|(path, _)| path.to_str_lossy().into_owned())
+            .collect(),
         duration_ms: 0,
         checks: Vec::new(),
     };

@@ -10,6 +10,13 @@ use crate::ui::Report;
 impl Report for Outcome {
     fn human(&self) -> String {
         let mut out = summary(self);
+        if !self.submodules.is_empty() {
+            out.push_str(&format!(
+                "Submodules now at another recorded commit (their work trees were left alone): {}\nUpdate them with: git submodule update --init -- {}\n",
+                self.submodules.join(", "),
+                self.submodules.join(" ")
+            ));
+        }
         if let Some(drift) = self.drift.as_ref().filter(|d| !d.is_empty()) {
             out.push_str("Edited after the move (moved back with the edits):\n");
             for path in drift {

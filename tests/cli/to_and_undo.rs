@@ -337,3 +337,38 @@ fn an_index_of_version_4_stays_version_4() {
     repo.fsck();
     repo.git(&["status"]);
 }
+
+/// A rollback that changes a submodule's recorded commit leaves the
+/// submodule's work tree alone and says how to update it.
+#[test]
+fn a_changed_gitlink_is_reported_and_the_submodule_left_alone() {
+    let repo = TestRepo::fixture("basic");
+    let lib = repo.path.join("lib");
+    std::fs::create_dir(&lib).unwrap();
+    repo.git_in(&lib, &["init", "-q", "-b", "main"]);
+    std::fs::write(lib.join("s"), "first\n").unwrap();
+    repo.git_in(&lib, &["add", "s"]);
+    repo.git_in(&lib, &["commit", "-q", "-m", "first"]);
+    repo.git(&["submodule", "add", "-q", "./lib", "lib"]);
+    repo.git(&["commit", "-q", "-m", "submodule"]);
+    repo.rollback(&["checkpoint", "c"]).ok();
+    std::fs::write(lib.join("s"), "second\n").unwrap();
+    repo.git_in(&lib, &["commit", "-q", "-am", "second"]);
+    repo.git(&["commit", "-q", "-am", "submodule at second"]);
+    let inside = repo.git_in(&lib, &["rev-parse", "HEAD"]);
+    let run = repo.rollback(&["to", "c"]).ok();
+    assert!(
+        run.stdout().contains("git submodule update --init -- lib"),
+        "{}",
+        run.stdout()
+    );
+    assert_eq!(
+        repo.git_in(&lib, &["rev-parse", "HEAD"]),
+        inside,
+        "not checked out"
+    );
+    assert_eq!(std::fs::read_to_string(lib.join("s")).unwrap(), "second\n");
+    let json = repo.rollback(&["undo", "--json"]).ok().json();
+    assert_eq!(json["submodules"][0], "lib");
+    assert_eq!(repo.status(), "");
+}
