@@ -1080,6 +1080,7 @@ pub fn apply(repo: &Repo, plan: &Plan, lock: IndexLock) -> Result<()> {
         }
     }
 
+    expand_ident_as_git_does(repo, &mut written)?;
     crate::trace::phase("apply: checkout");
     // The index: current entries with the plan's index changes, stat data from the written files.
     // The repository caches the index read by the capture; it is re-read only if it changed on disk.
@@ -1185,6 +1186,67 @@ fn write_index(index: &gix::index::File, lock: IndexLock) -> Result<()> {
     let mut lock = lock.0;
     lock.write_all(&bytes)?;
     lock.commit().map_err(|err| err.error)?;
+    Ok(())
+}
+
+/// gix expands `$Id$` as `$Id: <hex>$`, git as `$Id: <hex> $` (with a space):
+/// give the files written with the `ident` attribute git's bytes. (Both
+/// read back as `$Id$`, so git sees no change either way.)
+fn expand_ident_as_git_does(repo: &Repo, written: &mut gix::index::State) -> Result<()> {
+    if written.entries().is_empty() {
+        return Ok(());
+    }
+    let mut stack = repo.git.attributes_only(
+        written,
+        gix::worktree::stack::state::attributes::Source::WorktreeThenIdMapping,
+    )?;
+    let mut matches = stack.selected_attribute_matches(["ident"]);
+    let hex_len = repo.git.object_hash().len_in_hex();
+    let mut rewritten = Vec::new();
+    for (position, entry) in written.entries().iter().enumerate() {
+        if entry.mode != gix::index::entry::Mode::FILE
+            && entry.mode != gix::index::entry::Mode::FILE_EXECUTABLE
+        {
+            continue;
+        }
+        let path = entry.path(written);
+        stack
+            .at_entry(path, Some(entry.mode))?
+            .matching_attributes(&mut matches);
+        let ident = matches.iter_selected().any(|m| m.assignment.state.is_set());
+        if !ident {
+            continue;
+        }
+        let full = repo.workdir().join(gix::path::from_bstr(path)?);
+        let bytes = std::fs::read(&full)?;
+        let mut fixed = Vec::with_capacity(bytes.len() + 8);
+        let mut rest = bytes.as_slice();
+        while let Some(at) = rest.find(b"$Id: ") {
+            let id_end = at + 5 + hex_len;
+            fixed.extend_from_slice(&rest[..at + 5]);
+            let expanded = rest
+                .get(at + 5..id_end)
+                .is_some_and(|id| id.iter().all(u8::is_ascii_hexdigit))
+                && rest.get(id_end) == Some(&b'$');
+            if expanded {
+                fixed.extend_from_slice(&rest[at + 5..id_end]);
+                fixed.extend_from_slice(b" $");
+                rest = &rest[id_end + 1..];
+            } else {
+                rest = &rest[at + 5..];
+            }
+        }
+        fixed.extend_from_slice(rest);
+        if fixed != bytes {
+            std::fs::write(&full, fixed)?;
+            let meta = gix::index::fs::Metadata::from_path_no_follow(&full)?;
+            rewritten.push((position, gix::index::entry::Stat::from_fs(&meta)?));
+        }
+    }
+    // The index takes the stat data of the files as they now are.
+    for (position, stat) in rewritten {
+        written.entries_mut()[position].stat = stat;
+    }
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! Checkout conversions on write: what `to`, `files` and `undo` write is
 //! what git's own checkout writes (`git cat-file --filters`), for eol
-//! attributes, `text=auto` with `core.autocrlf`, and clean/smudge filters.
+//! attributes, `text=auto` with `core.autocrlf`, `ident`, clean/smudge
+//! filters and git-lfs.
 
 use crate::support::TestRepo;
 
@@ -10,7 +11,7 @@ fn converted() -> TestRepo {
     let repo = TestRepo::fixture("basic");
     repo.write(
         ".gitattributes",
-        "*.crlf text eol=crlf\n*.auto text=auto\n*.up filter=up\n",
+        "*.crlf text eol=crlf\n*.auto text=auto\n*.up filter=up\n*.id ident\n",
     );
     repo.git(&["config", "filter.up.clean", "tr a-z A-Z"]);
     repo.git(&["config", "filter.up.smudge", "tr A-Z a-z"]);
@@ -18,6 +19,7 @@ fn converted() -> TestRepo {
     repo.write("doc.crlf", "one\ntwo\n");
     repo.write("notes.auto", "auto\nlines\n");
     repo.write("shout.up", "hello\n");
+    repo.write("version.id", "$Id$\nfirst\n");
     repo.git(&["add", "-A"]);
     repo.git(&["commit", "-q", "-m", "attributes"]);
     checked_out_by_git(&repo);
@@ -25,6 +27,7 @@ fn converted() -> TestRepo {
     repo.write("doc.crlf", "one\r\ntwo\r\nthree\r\n");
     repo.write("notes.auto", "auto\r\nlines\r\nmore\r\n");
     repo.write("shout.up", "hello again\n");
+    repo.write("version.id", "$Id$\nsecond\n");
     repo.git(&["commit", "-q", "-am", "change them"]);
     checked_out_by_git(&repo);
     repo
@@ -47,7 +50,7 @@ fn as_git_writes_them(repo: &TestRepo, revision: &str, paths: &[&str]) {
     }
 }
 
-const CONVERTED: [&str; 3] = ["doc.crlf", "notes.auto", "shout.up"];
+const CONVERTED: [&str; 4] = ["doc.crlf", "notes.auto", "shout.up", "version.id"];
 
 #[test]
 fn to_and_undo_write_what_git_checkout_writes() {
