@@ -303,6 +303,7 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
         &capture.state,
         snapshot::plan_writes(&plan).chain(archive_writes()?),
     )?;
+    crate::trace::phase("checked: in the way");
     if !blocked.repositories.is_empty() {
         return Err(Error::refused(format!(
             "a repository is in the way: {}",
@@ -380,6 +381,7 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
 
     // An edit saved since the capture read the work tree is in no snapshot:
     // refuse rather than write over it.
+    crate::trace::phase("checked: filters");
     let changed = snapshot::changed_since(
         repo,
         &capture,
@@ -398,6 +400,7 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
         ));
     }
 
+    crate::trace::phase("checked: changed since");
     // A backup is verified whole, while extracted beside the work tree,
     // before anything is written to it.
     let staging = match (&archive, &selection) {

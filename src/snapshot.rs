@@ -820,8 +820,14 @@ pub fn in_the_way(
                 continue;
             }
             let on_disk = workdir.join(gix::path::from_bstr(parent)?);
+            // A directory with tracked files in it is not another repository's top.
+            let tracked_inside = || {
+                let mut prefix = parent.to_owned();
+                prefix.push(b'/');
+                index.prefixed_entries_range(prefix.as_bstr()).is_some()
+            };
             match std::fs::symlink_metadata(&on_disk) {
-                Ok(meta) if meta.is_dir() && holds_repository(&on_disk) => {
+                Ok(meta) if meta.is_dir() && !tracked_inside() && holds_repository(&on_disk) => {
                     out.repositories.push(parent.to_owned())
                 }
                 Ok(meta) if !meta.is_dir() && !known(parent) => out.ignored.push(parent.to_owned()),
@@ -946,20 +952,25 @@ pub fn changed_since(
 /// memory; only when some `filter.<driver>.required` is set.
 pub fn check_required_filters(repo: &Repo, plan: &Plan) -> Result<()> {
     let config = repo.git.config_snapshot();
-    let required = config
+    let required: Vec<Vec<u8>> = config
         .plumbing()
         .sections_by_name("filter")
         .into_iter()
         .flatten()
-        .any(|section| {
+        .filter(|section| {
             section.value("required").is_some_and(|v| {
                 matches!(
                     v.to_ascii_lowercase().as_slice(),
                     b"true" | b"yes" | b"on" | b"1"
                 )
             })
-        });
-    if !required {
+        })
+        .filter_map(|section| section.header().subsection_name().map(|n| n.to_vec()))
+        .collect();
+    // A required driver (git-lfs installs `filter.lfs.required` globally)
+    // matters only where an attributes file names it: the index's and the
+    // plan's `.gitattributes` and the repository's own attributes file.
+    if required.is_empty() || !attributes_name_a_driver(repo, plan, &required)? {
         return Ok(());
     }
     let (mut pipeline, _) = repo.git.filter_pipeline(None)?;
@@ -994,6 +1005,50 @@ pub fn check_required_filters(repo: &Repo, plan: &Plan) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether any attributes file in play mentions `filter=<one of drivers>`.
+fn attributes_name_a_driver(repo: &Repo, plan: &Plan, drivers: &[Vec<u8>]) -> Result<bool> {
+    let names = |text: &[u8]| {
+        drivers.iter().any(|driver| {
+            let mut needle = b"filter=".to_vec();
+            needle.extend_from_slice(driver);
+            text.find(&needle).is_some()
+        })
+    };
+    let is_attributes =
+        |path: &BStr| path.rsplit_str("/").next() == Some(b".gitattributes".as_slice());
+    let index = repo.git.index_or_empty()?;
+    let mut blobs: Vec<ObjectId> = index
+        .entries()
+        .iter()
+        .filter(|entry| is_attributes(entry.path(&index)))
+        .map(|entry| entry.id)
+        .collect();
+    blobs.extend(
+        plan.worktree
+            .iter()
+            .filter_map(|(path, change)| match change {
+                Change::Write(blob) if is_attributes(path.as_bstr()) => Some(blob.id),
+                _ => None,
+            }),
+    );
+    for id in blobs {
+        if names(&repo.git.find_blob(id)?.data) {
+            return Ok(true);
+        }
+    }
+    let mut files = vec![repo.common_dir().join("info").join("attributes")];
+    if let Some(path) = repo
+        .git
+        .config_snapshot()
+        .trusted_path("core.attributesFile")?
+    {
+        files.push(path);
+    }
+    Ok(files
+        .iter()
+        .any(|file| std::fs::read(file).is_ok_and(|text| names(&text))))
 }
 
 /// Carry out a plan: delete and write work-tree files, then update the index
@@ -1196,11 +1251,7 @@ fn expand_ident_as_git_does(repo: &Repo, written: &mut gix::index::State) -> Res
     if written.entries().is_empty() {
         return Ok(());
     }
-    let mut stack = repo.git.attributes_only(
-        written,
-        gix::worktree::stack::state::attributes::Source::WorktreeThenIdMapping,
-    )?;
-    let mut matches = stack.selected_attribute_matches(["ident"]);
+    let mut stack = None;
     let hex_len = repo.git.object_hash().len_in_hex();
     let mut rewritten = Vec::new();
     for (position, entry) in written.entries().iter().enumerate() {
@@ -1210,15 +1261,30 @@ fn expand_ident_as_git_does(repo: &Repo, written: &mut gix::index::State) -> Res
             continue;
         }
         let path = entry.path(written);
-        stack
-            .at_entry(path, Some(entry.mode))?
-            .matching_attributes(&mut matches);
-        let ident = matches.iter_selected().any(|m| m.assignment.state.is_set());
-        if !ident {
+        let full = repo.workdir().join(gix::path::from_bstr(path)?);
+        // Only a file that holds an expansion can need a fix: the attributes
+        // are looked up for those alone.
+        let bytes = std::fs::read(&full)?;
+        if bytes.find(b"$Id: ").is_none() {
             continue;
         }
-        let full = repo.workdir().join(gix::path::from_bstr(path)?);
-        let bytes = std::fs::read(&full)?;
+        let (stack, matches) = match &mut stack {
+            Some(found) => found,
+            slot @ None => {
+                let attributes = repo.git.attributes_only(
+                    written,
+                    gix::worktree::stack::state::attributes::Source::WorktreeThenIdMapping,
+                )?;
+                let matches = attributes.selected_attribute_matches(["ident"]);
+                slot.insert((attributes, matches))
+            }
+        };
+        stack
+            .at_entry(path, Some(entry.mode))?
+            .matching_attributes(matches);
+        if !matches.iter_selected().any(|m| m.assignment.state.is_set()) {
+            continue;
+        }
         let mut fixed = Vec::with_capacity(bytes.len() + 8);
         let mut rest = bytes.as_slice();
         while let Some(at) = rest.find(b"$Id: ") {
