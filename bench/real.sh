@@ -27,28 +27,15 @@ dirty() {
   git update-index -q --refresh >/dev/null || true
 }
 
-best_of() {
-  local best=""
-  for _ in $(seq 1 "$runs"); do
-    dirty
-    local start end
-    start=$(date +%s%N)
-    "$@" >/dev/null 2>&1
-    end=$(date +%s%N)
-    local t=$(( (end - start) / 1000 ))
-    if [ -z "$best" ] || [ "$t" -lt "$best" ]; then best=$t; fi
-  done
-  printf '%d.%03d' $((best / 1000000)) $((best % 1000000 / 1000))
-}
+source "$here/bench/lib.sh"
 
-t_files=$(best_of "$bin" files --no-test --from bench-base -- "${paths[@]}")
-t_restore=$(best_of git restore --source=HEAD -- "${paths[@]}")
-t_restore_both=$(best_of git restore --source=HEAD --staged --worktree -- "${paths[@]}")
-t_to=$(best_of "$bin" to bench-base)
-t_reset=$(best_of git reset -q --hard)
+t_files=$(best_of dirty "$bin" files --no-test --from bench-base -- "${paths[@]}")
+t_restore=$(best_of dirty git restore --source=HEAD -- "${paths[@]}")
+t_restore_both=$(best_of dirty git restore --source=HEAD --staged --worktree -- "${paths[@]}")
+t_to=$(best_of dirty "$bin" to bench-base)
+t_reset=$(best_of dirty git reset -q --hard)
 git reset -q --hard
 
-ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
 echo
 echo "$(basename "$clone"): $(git ls-files | wc -l) tracked files, 200 modified; best of $runs runs; $(nproc) cores"
 echo

@@ -46,21 +46,7 @@ dirty() {
   git update-index -q --refresh >/dev/null || true
 }
 
-# best_of NAME SETUP COMMAND...: minimum wall time over $runs runs, setup untimed.
-best_of() {
-  local setup=$1; shift
-  local best=""
-  for _ in $(seq 1 "$runs"); do
-    $setup
-    local start end
-    start=$(date +%s%N)
-    "$@" >/dev/null 2>&1
-    end=$(date +%s%N)
-    local t=$(( (end - start) / 1000 ))
-    if [ -z "$best" ] || [ "$t" -lt "$best" ]; then best=$t; fi
-  done
-  printf '%d.%06d' $((best / 1000000)) $((best % 1000000))
-}
+source "$here/bench/lib.sh"
 noop() { :; }
 
 dirty
@@ -71,7 +57,6 @@ t_to=$(best_of dirty "$bin" to bench-base)
 t_reset=$(best_of dirty git reset -q --hard)
 t_reset_clean=$(best_of dirty sh -c 'git reset -q --hard && git clean -qfd')
 
-ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
 echo
 echo "$files tracked files, 100 modified, 100 untracked; best of $runs runs; $(nproc) cores"
 echo

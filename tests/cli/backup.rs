@@ -262,20 +262,28 @@ pub(crate) fn crafted(repo: &TestRepo, id: &str, entries: &[(&str, Kind, &[u8])]
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(&tar_bytes).unwrap();
     let gz = gz.finish().unwrap();
-    std::fs::write(dir.join(format!("{id}.tar.gz")), &gz).unwrap();
-    let hash: String = sha2::Sha256::digest(&gz)
+    store(repo, id, &gz, &manifest_entries);
+}
+
+/// Store `gz` (one gzip member) as backup `id`'s archive, with a manifest
+/// (self-consistent: its checksums are right) listing `entries`.
+pub(crate) fn store(repo: &TestRepo, id: &str, gz: &[u8], entries: &[Entry]) {
+    let dir = backup_dir(repo);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{id}.tar.gz")), gz).unwrap();
+    let hash: String = sha2::Sha256::digest(gz)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
     let manifest = Manifest {
-        version: 1,
+        version: 2,
         id: id.to_owned(),
         created: "2026-01-01T00:00:00.000000Z".to_owned(),
         message: None,
         checkpoint: None,
         include_ignored: false,
         files: entries.len(),
-        bytes: 0,
+        bytes: entries.iter().map(|e| e.size).sum(),
         archive: ArchiveInfo {
             file: format!("{id}.tar.gz"),
             size: gz.len() as u64,
@@ -283,7 +291,7 @@ pub(crate) fn crafted(repo: &TestRepo, id: &str, entries: &[(&str, Kind, &[u8])]
             members: vec![0],
         },
     };
-    let lines = archive::entry_lines(&manifest_entries).unwrap();
+    let lines = archive::entry_lines(entries).unwrap();
     archive::write_manifest(
         &dir.join(format!("{id}.manifest")),
         &manifest,

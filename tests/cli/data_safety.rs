@@ -414,10 +414,8 @@ fn one_member_backup(
     content: &dyn Fn() -> Box<dyn std::io::Read>,
     level: flate2::Compression,
 ) {
-    use git_rollback::archive::{self, ArchiveInfo, Entry, Kind, Manifest};
+    use git_rollback::archive::{Entry, Kind};
     use sha2::Digest;
-    let dir = crate::backup::backup_dir(repo);
-    std::fs::create_dir_all(&dir).unwrap();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), level);
     {
         let mut builder = tar::Builder::new(&mut gz);
@@ -431,7 +429,6 @@ fn one_member_backup(
         builder.finish().unwrap();
     }
     let gz = gz.finish().unwrap();
-    std::fs::write(dir.join(format!("{id}.tar.gz")), &gz).unwrap();
     let mut hasher = sha2::Sha256::new();
     std::io::copy(&mut content(), &mut hasher).unwrap();
     let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
@@ -442,29 +439,7 @@ fn one_member_backup(
         size,
         sha256: hex(&hasher.finalize()),
     }];
-    let manifest = Manifest {
-        version: 2,
-        id: id.into(),
-        created: "2026-01-01T00:00:00.000000Z".into(),
-        message: None,
-        checkpoint: None,
-        include_ignored: false,
-        files: 1,
-        bytes: size,
-        archive: ArchiveInfo {
-            file: format!("{id}.tar.gz"),
-            size: gz.len() as u64,
-            sha256: hex(&sha2::Sha256::digest(&gz)),
-            members: vec![0],
-        },
-    };
-    let lines = archive::entry_lines(&entries).unwrap();
-    archive::write_manifest(
-        &dir.join(format!("{id}.manifest")),
-        &manifest,
-        &mut &lines[..],
-    )
-    .unwrap();
+    crate::backup::store(repo, id, &gz, &entries);
 }
 
 /// S3: a member that inflates far beyond a chunk (an archive bomb), and a
