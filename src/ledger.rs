@@ -159,6 +159,20 @@ impl Event {
         })
     }
 
+    /// The details as `T`, the typed form of this kind's details (`None`
+    /// when they do not have that shape, e.g. a line from another build).
+    pub fn details_as<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        serde_json::from_value(serde_json::Value::Object(self.details.clone())).ok()
+    }
+
+    /// Set the details from their typed form (merged into any already set).
+    pub fn set_details(&mut self, details: &impl Serialize) -> Result<()> {
+        if let serde_json::Value::Object(map) = serde_json::to_value(details)? {
+            self.details.extend(map);
+        }
+        Ok(())
+    }
+
     /// Whether this event changed HEAD, the index or the work tree (and so can be undone).
     pub fn is_undoable(&self) -> bool {
         self.snapshot.is_some()

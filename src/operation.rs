@@ -722,6 +722,27 @@ pub fn record(
     Ok(event)
 }
 
+/// The details of a `result` event: how an operation ended.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Finished {
+    /// The operation's event id.
+    pub operation: String,
+    /// How long restoring the state took, checks excluded.
+    pub duration_ms: u64,
+    pub checks: Vec<CheckResult>,
+}
+
+impl Finished {
+    /// How the operation `event` ended, from its `result` event among `events`.
+    pub fn of(events: &[Event], event: &Event) -> Option<Finished> {
+        events
+            .iter()
+            .filter(|e| e.kind == ledger::Kind::Result)
+            .filter_map(|e| e.details_as::<Finished>())
+            .find(|finished| finished.operation == event.id)
+    }
+}
+
 /// After the state is restored: run the checks and append the result line
 /// (how long recovery took, how the checks went).
 pub fn finish(
@@ -737,15 +758,11 @@ pub fn finish(
     }
     let object = ObjectId::from_hex(event.object.as_bytes()).context("event object id")?;
     let mut result = Event::new(repo, ledger::Kind::Result, object)?;
-    result
-        .details
-        .insert("operation".into(), event.id.clone().into());
-    result
-        .details
-        .insert("duration_ms".into(), duration_ms.into());
-    result
-        .details
-        .insert("checks".into(), serde_json::to_value(&results)?);
+    result.set_details(&Finished {
+        operation: event.id.clone(),
+        duration_ms,
+        checks: results.clone(),
+    })?;
     ledger::append(repo, &result)?;
     crate::trace::phase("result recorded");
     Ok(results)

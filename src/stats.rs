@@ -45,15 +45,11 @@ fn iso_week(at: &str) -> Option<String> {
 
 pub fn compute(events: &[Event]) -> Stats {
     let mut stats = Stats::default();
-    let durations: BTreeMap<&str, u64> = events
+    let durations: BTreeMap<String, u64> = events
         .iter()
         .filter(|e| e.kind == Kind::Result)
-        .filter_map(|e| {
-            Some((
-                e.details.get("operation")?.as_str()?,
-                e.details.get("duration_ms")?.as_u64()?,
-            ))
-        })
+        .filter_map(|e| e.details_as::<crate::operation::Finished>())
+        .map(|finished| (finished.operation, finished.duration_ms))
         .collect();
     let mut recorded = Vec::new();
     for event in events {

@@ -2,6 +2,7 @@
 
 use git_rollback::ledger::Kind;
 use git_rollback::ledger::{self, Event};
+use git_rollback::operation::Finished;
 use git_rollback::Result;
 
 use super::Context;
@@ -21,24 +22,17 @@ pub struct Args {
 
 impl Report for Event {
     fn human(&self) -> String {
-        if self.kind == Kind::Result {
-            let field = |key: &str| {
-                self.details
-                    .get(key)
-                    .map(|v| v.to_string().trim_matches('"').to_owned())
-            };
-            let failed = self
-                .details
-                .get("checks")
-                .and_then(|c| c.as_array())
-                .map(|c| c.iter().filter(|c| c["ok"] == false).count())
-                .unwrap_or(0);
+        if let Some(finished) = self
+            .details_as::<Finished>()
+            .filter(|_| self.kind == Kind::Result)
+        {
+            let failed = finished.checks.iter().filter(|c| !c.ok).count();
             return format!(
                 "{}  {}  result     of {}: restored in {} ms{}\n",
                 self.id,
                 self.at,
-                field("operation").unwrap_or_default(),
-                field("duration_ms").unwrap_or_default(),
+                finished.operation,
+                finished.duration_ms,
                 if failed > 0 {
                     format!(", {failed} check(s) FAILED")
                 } else {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use git_rollback::ledger::Kind;
 use git_rollback::ledger::{self, Event};
+use git_rollback::operation::Finished;
 use git_rollback::stats::is_rollback;
 use git_rollback::{Error, Result};
 
@@ -56,10 +57,7 @@ fn markdown(event: &Event, events: &[Event]) -> String {
     let mut md = String::new();
     let target = event.checkpoint.as_deref().unwrap_or("(no checkpoint)");
     let _ = writeln!(md, "# Rollback report: {} {target}\n", event.kind);
-    let result = events.iter().find(|e| {
-        e.kind == Kind::Result
-            && e.details.get("operation").and_then(|v| v.as_str()) == Some(&event.id)
-    });
+    let result = Finished::of(events, event);
     let undone_by: Vec<&Event> = events
         .iter()
         .filter(|e| e.undoes.as_deref() == Some(&event.id))
@@ -92,11 +90,8 @@ fn markdown(event: &Event, events: &[Event]) -> String {
     if let Some(snapshot) = &event.snapshot {
         let _ = writeln!(md, "| Safety snapshot | `{snapshot}` |");
     }
-    if let Some(ms) = result
-        .and_then(|r| r.details.get("duration_ms"))
-        .and_then(|v| v.as_u64())
-    {
-        let _ = writeln!(md, "| Recovery time | {ms} ms |");
+    if let Some(result) = &result {
+        let _ = writeln!(md, "| Recovery time | {} ms |", result.duration_ms);
     }
 
     let _ = writeln!(md, "\n## Timeline\n");
@@ -107,7 +102,8 @@ fn markdown(event: &Event, events: &[Event]) -> String {
                 || (e.kind == Kind::Checkpoint
                     && e.checkpoint == event.checkpoint
                     && e.at <= event.at)
-                || e.details.get("operation").and_then(|v| v.as_str()) == Some(&event.id)
+                || e.details_as::<Finished>()
+                    .is_some_and(|f| f.operation == event.id)
                 || e.undoes.as_deref() == Some(&event.id)
         })
         .collect();
@@ -120,7 +116,9 @@ fn markdown(event: &Event, events: &[Event]) -> String {
             ),
             Kind::Result => format!(
                 "state restored in {} ms",
-                text(e.details.get("duration_ms"))
+                e.details_as::<Finished>()
+                    .map(|f| f.duration_ms.to_string())
+                    .unwrap_or_default()
             ),
             Kind::Undo => format!("undone by `{}`", e.id),
             kind => format!("`{kind}` started (`{}`)", e.id),
@@ -182,26 +180,23 @@ fn markdown(event: &Event, events: &[Event]) -> String {
             text(test.get("status"))
         );
     }
-    if let Some(checks) = result
-        .and_then(|r| r.details.get("checks"))
-        .and_then(|v| v.as_array())
-    {
-        for check in checks {
-            any_test = true;
-            let verdict = if check.get("skipped").and_then(|v| v.as_bool()) == Some(true) {
-                "skipped (no test files mapped)".to_owned()
-            } else if check.get("ok").and_then(|v| v.as_bool()) == Some(true) {
-                "passed".to_owned()
-            } else {
-                format!("failed (exit {})", text(check.get("status")))
-            };
-            let _ = writeln!(
-                md,
-                "- after the rollback, {} `{}`: {verdict}",
-                text(check.get("name")),
-                text(check.get("command"))
-            );
-        }
+    for check in result.iter().flat_map(|r| &r.checks) {
+        any_test = true;
+        let verdict = if check.skipped {
+            "skipped (no test files mapped)".to_owned()
+        } else if check.ok {
+            "passed".to_owned()
+        } else {
+            format!(
+                "failed (exit {})",
+                check.status.map(|s| s.to_string()).unwrap_or_default()
+            )
+        };
+        let _ = writeln!(
+            md,
+            "- after the rollback, {} `{}`: {verdict}",
+            check.name, check.command
+        );
     }
     if !any_test {
         let _ = writeln!(md, "No test ran.");
