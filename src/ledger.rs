@@ -167,16 +167,24 @@ impl Event {
 
     /// Set the details from their typed form (merged into any already set).
     pub fn set_details(&mut self, details: &impl Serialize) -> Result<()> {
-        if let serde_json::Value::Object(map) = serde_json::to_value(details)? {
-            self.details.extend(map);
-        }
-        Ok(())
+        merge_details(&mut self.details, details)
     }
 
     /// Whether this event changed HEAD, the index or the work tree (and so can be undone).
     pub fn is_undoable(&self) -> bool {
         self.snapshot.is_some()
     }
+}
+
+/// Merge `details` (a struct serialized as an object) into `map`.
+pub fn merge_details(
+    map: &mut serde_json::Map<String, serde_json::Value>,
+    details: &impl Serialize,
+) -> Result<()> {
+    if let serde_json::Value::Object(fields) = serde_json::to_value(details)? {
+        map.extend(fields);
+    }
+    Ok(())
 }
 
 /// Eight hex digits from a hash of the time, kind, object and process, unique

@@ -27,10 +27,10 @@ pub fn record(repo: &Repo, step: Move, dry_run: bool) -> Result<Outcome> {
         Target::Derived(vec![Step::Move(vec![step.clone()])]),
         HeadAfter::Keep,
     );
-    request.details.insert("source".into(), step.source.into());
-    request
-        .details
-        .insert("destination".into(), step.destination.into());
+    request.set_details(&migration::Recorded {
+        source: step.source,
+        destination: step.destination,
+    })?;
     request.dry_run = dry_run;
     operation::run(repo, request)
 }
@@ -68,7 +68,7 @@ fn resolve(
             migration::recorded(&ledger::read_all(repo)?),
             None,
             None,
-            "recorded".to_owned(),
+            migration::RECORDED.to_owned(),
         ),
     })
 }
@@ -94,10 +94,10 @@ pub fn revert(repo: &Repo, which: Which, force: bool, dry_run: bool) -> Result<O
     );
     // The state the map was derived from is the one reverted: the work tree is read once.
     request.captured = captured;
-    request.details.insert("map".into(), description.into());
-    request
-        .details
-        .insert("moves".into(), serde_json::to_value(&map.moves)?);
+    request.set_details(&migration::Reverted {
+        map: description,
+        moves: map.moves.clone(),
+    })?;
     request.dry_run = dry_run;
     operation::run(repo, request)
 }

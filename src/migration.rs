@@ -501,27 +501,42 @@ pub fn derive(repo: &Repo, from: &State, to: &State) -> Result<Map> {
     Ok(Map { moves })
 }
 
+/// The details of a `map-revert` event: which map, and its moves.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Reverted {
+    /// `recorded`, `derived from <checkpoint>`, or the map file's name.
+    pub map: String,
+    pub moves: Vec<Move>,
+}
+
+/// The details of a `map-record` event: the move made.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Recorded {
+    pub source: String,
+    pub destination: String,
+}
+
+/// How a `map-revert` event names the recorded map.
+pub const RECORDED: &str = "recorded";
+
 /// The moves recorded with `map record` since the recorded map was last reverted.
 pub fn recorded(events: &[Event]) -> Map {
     let mut moves = Vec::new();
     for event in events {
-        if event.kind == Kind::MapRevert
-            && event.details.get("map").and_then(|m| m.as_str()) == Some("recorded")
-        {
+        let reverted_recorded = event.kind == Kind::MapRevert
+            && event
+                .details_as::<Reverted>()
+                .is_some_and(|r| r.map == RECORDED);
+        if reverted_recorded {
             break;
         }
-        if event.kind == Kind::MapRecord {
-            let field = |k: &str| {
-                event
-                    .details
-                    .get(k)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_owned()
-            };
+        if let Some(step) = event
+            .details_as::<Recorded>()
+            .filter(|_| event.kind == Kind::MapRecord)
+        {
             moves.push(Move {
-                source: field("source"),
-                destination: field("destination"),
+                source: step.source,
+                destination: step.destination,
             });
         }
     }

@@ -126,6 +126,11 @@ pub struct Request {
 }
 
 impl Request {
+    /// Set the kind's own details of the event from their typed form.
+    pub fn set_details(&mut self, details: &impl Serialize) -> Result<()> {
+        ledger::merge_details(&mut self.details, details)
+    }
+
     /// An operation that brings `target` about; HEAD ends as `head_after`
     /// says for a recorded state, and does not move for a derived one.
     pub fn new(kind: ledger::Kind, target: Target, head_after: HeadAfter) -> Request {
@@ -426,19 +431,21 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
 
     // Record first: if anything below fails, the event names the snapshot that undoes it.
     let paths: Vec<String> = outcome.plan.iter().map(|p| p.path.clone()).collect();
-    let mut details = request.details.clone();
-    if let Some(only) = &request.only {
+    let mut applied = Applied {
         // The snapshot holds only these paths: its undo is limited to them.
-        let patterns: Vec<String> = only.to_patterns().iter().map(|p| p.to_string()).collect();
-        details.insert("only".into(), patterns.into());
-    }
-    details.insert("restored".into(), restored.into());
-    details.insert("deleted".into(), deleted.into());
-    let mut event = Event {
+        only: request
+            .only
+            .as_ref()
+            .map(|only| only.to_patterns().iter().map(|p| p.to_string()).collect()),
+        restored,
+        deleted,
+        ..Default::default()
+    };
+    let event = Event {
         head_before: Some(head_before.clone()),
         head_after: Some(head_after.clone()),
         target: Some(target.commit.to_string()),
-        details,
+        details: request.details.clone(),
         ..Event::new(repo, request.kind, capture.state.commit)?
     };
     // Ignored files about to be written, and files the snapshot cannot give
@@ -459,11 +466,9 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
                 .map(|w| w.path.as_str())
                 .chain(inexact.iter().map(String::as_str)),
         )?;
-        event
-            .details
-            .insert("saved".into(), serde_json::to_value(saved)?);
+        applied.saved = Some(saved);
     }
-    let event = record(repo, &request, &capture, event, &paths)?;
+    let event = record(repo, &request, &capture, event, applied, &paths)?;
 
     let undo_hint = |err: Error| {
         err.hint(format!(
@@ -625,10 +630,9 @@ fn save_files<'a>(
 
 /// The files an event saved, as writes that put them back (for `undo`).
 pub fn saved_writes(repo: &Repo, event: &Event) -> Result<Vec<ExactWrite>> {
-    let Some(saved) = event.details.get("saved") else {
+    let Some(saved) = event.details_as::<Applied>().and_then(|a| a.saved) else {
         return Ok(Vec::new());
     };
-    let saved: Vec<Saved> = serde_json::from_value(saved.clone())?;
     let dir = saved_dir(repo, &event.id)?;
     saved
         .into_iter()
@@ -682,6 +686,31 @@ fn list(paths: &[gix::bstr::BString]) -> String {
         .join(", ")
 }
 
+/// The details every operation records beside its kind's own.
+#[derive(Debug, Default, Serialize, serde::Deserialize)]
+pub struct Applied {
+    /// The paths the operation was limited to (its snapshot holds only
+    /// these, so its undo is limited to them too), as git pathspecs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only: Option<Vec<String>>,
+    #[serde(default)]
+    pub restored: usize,
+    #[serde(default)]
+    pub deleted: usize,
+    /// Files copied to the saved-files area before they were written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved: Option<Vec<Saved>>,
+    /// What the safety snapshot found.
+    #[serde(default)]
+    pub counts: crate::snapshot::Counts,
+    /// Up to 1,000 of the paths it changed.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// How many paths it changed, when more than are listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paths_total: Option<usize>,
+}
+
 /// Before the first write: keep the safety snapshot reachable under
 /// `refs/rollback/snapshots/<id>` and append the operation's event, naming
 /// the snapshot and up to 1,000 of the paths it changes.
@@ -690,6 +719,7 @@ pub fn record(
     request: &Request,
     capture: &Capture,
     mut event: Event,
+    mut applied: Applied,
     paths: &[String],
 ) -> Result<Event> {
     crate::trace::phase("ignored files checked");
@@ -698,17 +728,11 @@ pub fn record(
     event.severity = request.severity.clone();
     event.undoes = request.undoes.clone();
     event.snapshot = Some(capture.state.commit.to_string());
-    event
-        .details
-        .insert("counts".into(), serde_json::to_value(&capture.counts)?);
     const MAX_PATHS: usize = 1000;
-    let listed: Vec<&str> = paths.iter().take(MAX_PATHS).map(String::as_str).collect();
-    event.details.insert("paths".into(), listed.into());
-    if paths.len() > MAX_PATHS {
-        event
-            .details
-            .insert("paths_total".into(), paths.len().into());
-    }
+    applied.counts = capture.counts.clone();
+    applied.paths = paths.iter().take(MAX_PATHS).cloned().collect();
+    applied.paths_total = (paths.len() > MAX_PATHS).then_some(paths.len());
+    event.set_details(&applied)?;
     repo.git
         .reference(
             format!("{SNAPSHOT_REFS}{}", event.id),

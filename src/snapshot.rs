@@ -108,7 +108,7 @@ impl State {
 }
 
 /// What a capture found besides the state itself.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Counts {
     pub staged: usize,
     pub unstaged: usize,

@@ -159,6 +159,23 @@ fn exists(repo: &Repo, name: &str) -> Result<bool> {
     Ok(repo.git.try_find_reference(name)?.is_some())
 }
 
+/// What a sprint back-out records about the failed sprint (its event's
+/// details, read by `report`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Failure {
+    pub sprint: u32,
+    /// The branch the sprint was on (`None` when detached).
+    pub branch: Option<String>,
+    pub backup_branch: String,
+    pub backup_commit: String,
+    pub retry_branch: String,
+    pub commits: Vec<CommitSummary>,
+    pub files: Vec<FileChange>,
+    /// The verify command's result before the rollback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test: Option<check::CheckResult>,
+}
+
 /// What a sprint back-out is asked to do besides the sprint's number.
 pub struct Options {
     pub dry_run: bool,
@@ -258,22 +275,22 @@ pub fn back_out(repo: &Repo, settings: &Settings, n: u32, options: Options) -> R
     request.severity = options.severity;
     request.checks = options.verify.into_iter().collect();
     request.dry_run = options.dry_run;
-    let details = &mut request.details;
-    details.insert("sprint".into(), n.into());
-    details.insert("branch".into(), head.branch.clone().into());
-    details.insert("backup_branch".into(), backup.clone().into());
-    details.insert("backup_commit".into(), work.to_string().into());
-    details.insert("retry_branch".into(), retry.clone().into());
-    details.insert("commits".into(), serde_json::to_value(&commits)?);
-    details.insert("files".into(), serde_json::to_value(&files)?);
-    if let Some(test) = &test {
-        details.insert("test".into(), serde_json::to_value(test)?);
-    }
+    let failure = Failure {
+        sprint: n,
+        branch: head.branch.clone(),
+        backup_branch: backup.clone(),
+        backup_commit: work.to_string(),
+        retry_branch: retry.clone(),
+        commits,
+        files,
+        test,
+    };
+    request.set_details(&failure)?;
     Ok(BackedOut {
         outcome: operation::run(repo, request)?,
         backup_branch: backup,
         retry_branch: retry,
-        commits: commits.len(),
-        files: files.len(),
+        commits: failure.commits.len(),
+        files: failure.files.len(),
     })
 }

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use git_rollback::ledger::Kind;
 use git_rollback::ledger::{self, Event};
-use git_rollback::operation::Finished;
+use git_rollback::operation::{Applied, Finished};
+use git_rollback::sprint::Failure;
 use git_rollback::stats::is_rollback;
 use git_rollback::{Error, Result};
 
@@ -42,14 +43,6 @@ impl Report for Written {
             Some(file) => format!("Wrote the report on {} to {file}\n", self.id),
             None => self.markdown.clone(),
         }
-    }
-}
-
-fn text(value: Option<&serde_json::Value>) -> String {
-    match value {
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-        None => String::new(),
     }
 }
 
@@ -126,44 +119,35 @@ fn markdown(event: &Event, events: &[Event]) -> String {
         let _ = writeln!(md, "- {} — {what} by {}", e.at, e.by);
     }
 
-    if let Some(commits) = event.details.get("commits").and_then(|v| v.as_array()) {
-        let _ = writeln!(md, "\n## Commits backed out ({})\n", commits.len());
-        if commits.is_empty() {
+    let sprint = event
+        .details_as::<Failure>()
+        .filter(|_| event.kind == Kind::Sprint);
+    let applied = event.details_as::<Applied>().unwrap_or_default();
+    if let Some(sprint) = &sprint {
+        let _ = writeln!(md, "\n## Commits backed out ({})\n", sprint.commits.len());
+        if sprint.commits.is_empty() {
             let _ = writeln!(md, "None: only uncommitted work.");
         }
-        for commit in commits {
-            let _ = writeln!(
-                md,
-                "- `{}` {}",
-                short(&text(commit.get("oid"))),
-                text(commit.get("subject"))
-            );
+        for commit in &sprint.commits {
+            let _ = writeln!(md, "- `{}` {}", short(&commit.oid), commit.subject);
         }
     }
     let _ = writeln!(md, "\n## Files\n");
-    if let Some(files) = event.details.get("files").and_then(|v| v.as_array()) {
+    if let Some(sprint) = &sprint {
         let _ = writeln!(md, "| file | change | + | - |\n|---|---|---|---|");
-        for file in files {
+        for file in &sprint.files {
             let _ = writeln!(
                 md,
                 "| {} | {} | {} | {} |",
-                text(file.get("path")),
-                text(file.get("status")),
-                text(file.get("insertions")),
-                text(file.get("deletions"))
+                file.path, file.status, file.insertions, file.deletions
             );
         }
-    } else if let Some(paths) = event
-        .details
-        .get("paths")
-        .and_then(|v| v.as_array())
-        .filter(|p| !p.is_empty())
-    {
-        for path in paths {
-            let _ = writeln!(md, "- {}", text(Some(path)));
+    } else if !applied.paths.is_empty() {
+        for path in &applied.paths {
+            let _ = writeln!(md, "- {path}");
         }
-        if let Some(total) = event.details.get("paths_total") {
-            let _ = writeln!(md, "- … {} paths in all", text(Some(total)));
+        if let Some(total) = applied.paths_total {
+            let _ = writeln!(md, "- … {total} paths in all");
         }
     } else {
         let _ = writeln!(md, "No file changed.");
@@ -171,13 +155,13 @@ fn markdown(event: &Event, events: &[Event]) -> String {
 
     let _ = writeln!(md, "\n## Tests\n");
     let mut any_test = false;
-    if let Some(test) = event.details.get("test") {
+    if let Some(test) = sprint.as_ref().and_then(|s| s.test.as_ref()) {
         any_test = true;
         let _ = writeln!(
             md,
             "- before the rollback: `{}` exited {}",
-            text(test.get("command")),
-            text(test.get("status"))
+            test.command,
+            test.status.map(|s| s.to_string()).unwrap_or_default()
         );
     }
     for check in result.iter().flat_map(|r| &r.checks) {
@@ -211,16 +195,15 @@ fn markdown(event: &Event, events: &[Event]) -> String {
             short(&before.oid)
         );
     }
-    for (key, label) in [
-        ("backup_branch", "work saved on"),
-        ("retry_branch", "retry on"),
-    ] {
-        if let Some(name) = event.details.get(key) {
-            let name = text(Some(name));
+    if let Some(sprint) = &sprint {
+        for (label, name) in [
+            ("work saved on", &sprint.backup_branch),
+            ("retry on", &sprint.retry_branch),
+        ] {
             let _ = writeln!(
                 md,
                 "- {label}: {}",
-                name.strip_prefix("refs/heads/").unwrap_or(&name)
+                name.strip_prefix("refs/heads/").unwrap_or(name)
             );
         }
     }

@@ -3,7 +3,7 @@
 use git_rollback::ledger;
 use git_rollback::ledger::Kind;
 use git_rollback::lock::Lock;
-use git_rollback::operation::{self, HeadAfter, Request, Target};
+use git_rollback::operation::{self, Applied, HeadAfter, Request, Target};
 use git_rollback::pathspec::PathSpec;
 use git_rollback::snapshot::State;
 use git_rollback::{Error, Result};
@@ -57,16 +57,9 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     request.undoes = Some(event.id.clone());
     // An operation limited to some paths saved only those: undo only those.
     request.only = event
-        .details
-        .get("only")
-        .and_then(|only| only.as_array())
-        .map(|patterns| {
-            PathSpec::new(
-                patterns
-                    .iter()
-                    .filter_map(|p| p.as_str().map(str::to_owned)),
-            )
-        });
+        .details_as::<Applied>()
+        .and_then(|applied| applied.only)
+        .map(PathSpec::new);
     request.write_exact = operation::saved_writes(&repo, event)?;
     request.dry_run = args.dry_run;
     let outcome = operation::run(&repo, request)?;
