@@ -115,6 +115,9 @@ pub struct Request {
     /// event records them (`details.only`), and `undo` is limited to them.
     pub only: Option<PathSpec>,
     pub checkpoint: Option<String>,
+    /// What the operation acts on, as its output names it, when that is not
+    /// the checkpoint (a stage's name).
+    pub subject: Option<String>,
     pub reason: Option<String>,
     pub severity: Option<String>,
     pub undoes: Option<String>,
@@ -142,6 +145,7 @@ impl Request {
             head_after,
             only: None,
             checkpoint: None,
+            subject: None,
             reason: None,
             severity: None,
             undoes: None,
@@ -170,6 +174,9 @@ pub struct Outcome {
     pub kind: ledger::Kind,
     pub dry_run: bool,
     pub checkpoint: Option<String>,
+    /// What the operation acted on, when that is not the checkpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
     pub undoes: Option<String>,
     pub head_before: Head,
     pub head_after: Head,
@@ -339,6 +346,7 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
         kind: request.kind,
         dry_run: request.dry_run,
         checkpoint: request.checkpoint.clone(),
+        subject: request.subject.clone(),
         undoes: request.undoes.clone(),
         head_before: head_before.clone(),
         head_after: head_after.clone(),

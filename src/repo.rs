@@ -258,22 +258,20 @@ impl Repo {
     /// Refuse when git is in the middle of a merge, rebase, cherry-pick, revert
     /// or bisect: rolling back under it would leave git's own state dangling.
     pub fn ensure_no_operation_in_progress(&self) -> Result<()> {
+        use gix::state::InProgress as S;
         if let Some(state) = self.git.state() {
-            let name = format!("{state:?}").to_lowercase();
-            return Err(
-                Error::refused(format!("a {name} is in progress")).hint(format!(
-                    "finish it or abort it first (for example `git {} --abort`)",
-                    match state {
-                        gix::state::InProgress::Bisect => "bisect reset #",
-                        gix::state::InProgress::CherryPick
-                        | gix::state::InProgress::CherryPickSequence => "cherry-pick",
-                        gix::state::InProgress::Merge => "merge",
-                        gix::state::InProgress::Revert | gix::state::InProgress::RevertSequence =>
-                            "revert",
-                        _ => "rebase",
-                    }
-                )),
-            );
+            // What is in progress, and the command that aborts it.
+            let (name, abort) = match state {
+                S::ApplyMailbox => ("`git am`", "git am --abort"),
+                S::ApplyMailboxRebase => ("rebase (of mailbox patches)", "git rebase --abort"),
+                S::Bisect => ("bisect", "git bisect reset"),
+                S::CherryPick | S::CherryPickSequence => ("cherry-pick", "git cherry-pick --abort"),
+                S::Merge => ("merge", "git merge --abort"),
+                S::Rebase | S::RebaseInteractive => ("rebase", "git rebase --abort"),
+                S::Revert | S::RevertSequence => ("revert", "git revert --abort"),
+            };
+            return Err(Error::refused(format!("a {name} is in progress"))
+                .hint(format!("finish it or abort it first (`{abort}`)")));
         }
         Ok(())
     }

@@ -252,6 +252,7 @@ pub fn roll_back(
     request.dry_run = options.dry_run;
     request.checks = options.checks;
     request.checkpoint = checkpoint_name;
+    request.subject = Some(name.clone());
     request.write_exact = write_exact;
     request.details = details;
     request.details.insert("stage".into(), name.clone().into());

@@ -30,8 +30,9 @@ impl Report for Outcome {
 /// What was (or would be) done, the checks and how to undo it.
 fn summary(outcome: &Outcome) -> String {
     let subject = match outcome
-        .checkpoint
+        .subject
         .as_deref()
+        .or(outcome.checkpoint.as_deref())
         .or(outcome.undoes.as_deref())
         .or(outcome.backup.as_deref())
     {

@@ -167,3 +167,15 @@ fn bad_stage_input_changes_nothing() {
         .fails(2, "env file '.env' is a directory");
     assert_eq!(repo.observe(), before);
 }
+
+/// The output names the stage rolled back (not its checkpoint).
+#[test]
+fn the_output_names_the_stage() {
+    let repo = staged();
+    let run = repo.rollback(&["stage", "GAP-001", "--level", "code"]).ok();
+    assert!(
+        run.stdout().starts_with("Rolled back stage GAP-001 ("),
+        "{}",
+        run.stdout()
+    );
+}
