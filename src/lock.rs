@@ -2,6 +2,11 @@
 //! dir, shared by all worktrees. A second operation waits a little, then fails
 //! naming the holder. The lock file is a gix tempfile, so it is removed on
 //! Ctrl-C as well as on normal exit.
+//!
+//! The lock records who holds it: pid, host, boot id and the process's start
+//! time. A lock whose holder is provably dead (same host and boot, and no
+//! process with that pid and start time) is what a killed operation left: it
+//! is taken over, and the caller is told which operation was interrupted.
 
 use std::io::Write;
 use std::time::Duration;
@@ -16,6 +21,81 @@ pub const LOCK_TIMEOUT_DEFAULT_MS: u64 = 3000;
 /// Held while an operation runs; released on drop.
 pub struct Lock {
     _file: gix::lock::File,
+    /// When the lock was taken over from a dead holder: what it was running.
+    pub took_over: Option<String>,
+}
+
+/// Who holds the lock, as its file says.
+#[derive(Debug, PartialEq)]
+struct Holder {
+    pid: i32,
+    what: String,
+    host: Option<String>,
+    boot: Option<String>,
+    start: Option<u64>,
+}
+
+impl Holder {
+    fn me(what: &str) -> Holder {
+        let pid = std::process::id() as i32;
+        Holder {
+            pid,
+            what: what.to_owned(),
+            host: host(),
+            boot: boot_id(),
+            start: start_time(pid),
+        }
+    }
+
+    fn to_text(&self) -> String {
+        let mut text = format!("pid {} running `{}`\n", self.pid, self.what);
+        for (key, value) in [
+            ("host", self.host.clone()),
+            ("boot", self.boot.clone()),
+            ("start", self.start.map(|s| s.to_string())),
+        ] {
+            if let Some(value) = value {
+                text.push_str(&format!("{key} {value}\n"));
+            }
+        }
+        text
+    }
+
+    fn parse(text: &str) -> Option<Holder> {
+        let mut lines = text.lines();
+        let first = lines.next()?;
+        let rest = first.strip_prefix("pid ")?;
+        let (pid, what) = rest.split_once(" running ")?;
+        let mut holder = Holder {
+            pid: pid.parse().ok()?,
+            what: what.trim_matches('`').to_owned(),
+            host: None,
+            boot: None,
+            start: None,
+        };
+        for line in lines {
+            match line.split_once(' ') {
+                Some(("host", v)) => holder.host = Some(v.to_owned()),
+                Some(("boot", v)) => holder.boot = Some(v.to_owned()),
+                Some(("start", v)) => holder.start = v.parse().ok(),
+                _ => {}
+            }
+        }
+        Some(holder)
+    }
+
+    /// Dead for certain: it ran on this host since this boot, and no process
+    /// with its pid and start time exists. A lock without that record (an
+    /// older build, another host) is never assumed dead.
+    fn is_provably_dead(&self) -> bool {
+        let (Some(host), Some(boot), Some(start)) = (&self.host, &self.boot, self.start) else {
+            return false;
+        };
+        if Some(host) != crate::lock::host().as_ref() || Some(boot) != boot_id().as_ref() {
+            return false;
+        }
+        !process_exists(self.pid) || start_time(self.pid) != Some(start)
+    }
 }
 
 impl Lock {
@@ -23,32 +103,44 @@ impl Lock {
     pub fn acquire(repo: &Repo, what: &str) -> Result<Lock> {
         let dir = repo.common_dir().join("rollback");
         let resource = dir.join("operation");
+        let path = dir.join("operation.lock");
         let timeout = repo
             .git
             .config_snapshot()
             .integer(LOCK_TIMEOUT_KEY)
             .and_then(|ms| u64::try_from(ms).ok())
             .unwrap_or(LOCK_TIMEOUT_DEFAULT_MS);
+        let take = |mode| {
+            gix::lock::File::acquire_to_update_resource(&resource, mode, Some(repo.common_dir()), 0)
+        };
+        // A lock left by a killed operation is taken over at once.
+        let stale = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|text| Holder::parse(&text))
+            .filter(Holder::is_provably_dead);
+        let mut took_over = None;
+        if let Some(holder) = stale {
+            if std::fs::remove_file(&path).is_ok() {
+                took_over = Some(holder.what);
+            }
+        }
         let mode = if timeout == 0 {
             gix::lock::acquire::Fail::Immediately
         } else {
             gix::lock::acquire::Fail::AfterDurationWithBackoff(Duration::from_millis(timeout))
         };
-        match gix::lock::File::acquire_to_update_resource(
-            &resource,
-            mode,
-            Some(repo.common_dir()),
-            0,
-        ) {
+        match take(mode) {
             Ok(mut file) => {
-                let holder = format!("pid {} running `{what}`\n", std::process::id());
+                let holder = Holder::me(what).to_text();
                 file.with_mut(|f| f.write_all(holder.as_bytes()))?;
-                Ok(Lock { _file: file })
+                Ok(Lock {
+                    _file: file,
+                    took_over,
+                })
             }
             Err(_) => {
-                let path = dir.join("operation.lock");
-                let holder = std::fs::read_to_string(&path).unwrap_or_default();
-                let holder = holder.trim();
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                let holder = text.lines().next().unwrap_or_default().trim();
                 let holder = if holder.is_empty() {
                     "another process"
                 } else {
@@ -57,29 +149,48 @@ impl Lock {
                 let error = Error::refused(format!(
                     "another git-rollback operation holds the lock: {holder}"
                 ));
-                Err(match holder_pid(holder).filter(|pid| !process_exists(*pid)) {
-                    Some(pid) => error.hint(format!(
-                        "process {pid} is not running (killed?): check `git rollback log`, then remove '{}'",
-                        path.display()
-                    )),
-                    None => error.hint(format!(
-                        "wait for it to finish; if no such process is running, remove '{}'",
-                        path.display()
-                    )),
-                })
+                Err(
+                    match Holder::parse(&text).filter(|h| !process_exists(h.pid)) {
+                        Some(h) => error.hint(format!(
+                            "process {} is not running, but it may have run on another host: check `git rollback log`, then remove '{}'",
+                            h.pid,
+                            path.display()
+                        )),
+                        None => error.hint(format!(
+                            "wait for it to finish; if no such process is running, remove '{}'",
+                            path.display()
+                        )),
+                    },
+                )
             }
         }
     }
 }
 
-/// The pid in a holder line `pid N running …`.
-fn holder_pid(holder: &str) -> Option<i32> {
-    holder
-        .strip_prefix("pid ")?
-        .split_whitespace()
-        .next()?
-        .parse()
+/// This host's name.
+fn host() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+}
+
+/// This boot's id: changes at every boot, so a pid from before a reboot is
+/// never mistaken for a live one.
+fn boot_id() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .ok()
+        .map(|b| b.trim().to_owned())
+        .filter(|b| !b.is_empty())
+}
+
+/// When the process `pid` started (clock ticks since boot): with the pid,
+/// it names one process, whatever reuses the pid later.
+fn start_time(pid: i32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces.
+    let after_name = &stat[stat.rfind(')')? + 2..];
+    after_name.split_whitespace().nth(19)?.parse().ok()
 }
 
 /// Whether a process with this pid exists on this machine.
@@ -87,4 +198,37 @@ fn process_exists(pid: i32) -> bool {
     // SAFETY: signal 0 only checks that the process exists.
     let rc = unsafe { libc::kill(pid, 0) };
     rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Holder;
+
+    #[test]
+    fn a_holder_reads_back_and_only_a_recorded_dead_one_is_dead() {
+        let me = Holder::me("to base");
+        let read = Holder::parse(&me.to_text()).unwrap();
+        assert_eq!(read, me);
+        assert!(!read.is_provably_dead(), "this process is alive");
+        let gone = Holder {
+            pid: i32::MAX - 7,
+            ..Holder::parse(&me.to_text()).unwrap()
+        };
+        assert!(gone.is_provably_dead());
+        let reused = Holder {
+            start: me.start.map(|s| s + 1),
+            ..Holder::parse(&me.to_text()).unwrap()
+        };
+        assert!(reused.is_provably_dead(), "same pid, another process");
+        let legacy = Holder::parse("pid 4242 running `to`\n").unwrap();
+        assert!(
+            !legacy.is_provably_dead(),
+            "nothing recorded: never assumed dead"
+        );
+        let elsewhere = Holder {
+            host: Some("another-host".into()),
+            ..gone
+        };
+        assert!(!elsewhere.is_provably_dead());
+    }
 }

@@ -1,7 +1,6 @@
 //! `git rollback checkpoint`: tag the current state so it can be rolled back to.
 
 use git_rollback::checkpoint::{self, CreateOptions, Created};
-use git_rollback::lock::Lock;
 use git_rollback::Result;
 
 use super::{short, Context};
@@ -96,7 +95,7 @@ impl Report for Created {
 
 pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
-    let _lock = Lock::acquire(&repo, "checkpoint")?;
+    let _lock = context.lock(&repo, "checkpoint", ui)?;
     // Read the settings first: a broken .rollback.toml must stop us before the tag is made.
     let settings = if args.backup {
         Some(git_rollback::config::load(&repo)?)

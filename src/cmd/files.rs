@@ -6,7 +6,6 @@ use git_rollback::check::Check;
 use git_rollback::checkpoint;
 use git_rollback::config;
 use git_rollback::ledger::Kind;
-use git_rollback::lock::Lock;
 use git_rollback::operation::{self, HeadAfter, Request, Target};
 use git_rollback::pathspec::PathSpec;
 use git_rollback::{Error, Result};
@@ -53,7 +52,7 @@ pub struct Args {
 
 pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
-    let _lock = Lock::acquire(&repo, "files")?;
+    let _lock = context.lock(&repo, "files", ui)?;
     let settings = config::load(&repo)?;
     let source = match args.from.as_deref().or(settings.baseline.as_deref()) {
         Some(name) => checkpoint::resolve(&repo, name)?,

@@ -87,6 +87,19 @@ pub struct Context {
 }
 
 impl Context {
+    /// Take the repository's operation lock for `what`; when it was left by
+    /// a killed operation, say which, and how to see and reverse what it did.
+    pub fn lock(&self, repo: &Repo, what: &str, ui: &Ui) -> Result<git_rollback::lock::Lock> {
+        let lock = git_rollback::lock::Lock::acquire(repo, what)?;
+        if let Some(interrupted) = &lock.took_over {
+            ui.warn(&format!(
+                "an interrupted `{interrupted}` left the operation lock (its process is gone); took it over. \
+                 `git rollback log` shows what it recorded, `git rollback undo` reverses it"
+            ));
+        }
+        Ok(lock)
+    }
+
     /// Open the repository containing `cwd`, then, like git, work from the
     /// top of its work tree (the process changes directory here, never in
     /// the library; paths from the command line are resolved against `cwd`).

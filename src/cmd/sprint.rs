@@ -1,6 +1,5 @@
 //! `git rollback sprint N`: back out a failed sprint and start it again.
 
-use git_rollback::lock::Lock;
 use git_rollback::sprint::{self, BackedOut, Options};
 use git_rollback::{config, Result};
 
@@ -45,7 +44,7 @@ pub struct Args {
 
 pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
-    let _lock = Lock::acquire(&repo, "sprint")?;
+    let _lock = context.lock(&repo, "sprint", ui)?;
     let settings = config::load(&repo)?;
     let (reason, severity) = args.incident.into_parts();
     let backed_out = sprint::back_out(

@@ -1,7 +1,6 @@
 //! `git rollback stage`: roll back one named stage (a phase, story or
 //! feature from `.rollback.toml`) at one of three levels.
 
-use git_rollback::lock::Lock;
 use git_rollback::stage::{self, Listed, Options};
 use git_rollback::{config, Result};
 
@@ -68,7 +67,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         return ui.print(&stage::list(&settings));
     };
     let found = stage::find(&settings, name)?;
-    let _lock = Lock::acquire(&repo, "stage")?;
+    let _lock = context.lock(&repo, "stage", ui)?;
     let verify = found.verify.as_deref().or(settings.verify.as_deref());
     let (reason, severity) = args.incident.into_parts();
     let level = match args.level {

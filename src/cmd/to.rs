@@ -1,7 +1,6 @@
 //! `git rollback to`: full rollback to a checkpoint.
 
 use git_rollback::ledger::Kind;
-use git_rollback::lock::Lock;
 use git_rollback::operation::{self, HeadAfter, Request, Target};
 use git_rollback::Result;
 use git_rollback::{checkpoint, config};
@@ -45,7 +44,7 @@ pub struct Args {
 
 pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
-    let _lock = Lock::acquire(&repo, "to")?;
+    let _lock = context.lock(&repo, "to", ui)?;
     let checkpoint = checkpoint::resolve(&repo, &args.checkpoint)?;
     let settings = config::load(&repo)?;
     let head_after = if args.detach {

@@ -2,7 +2,6 @@
 
 use git_rollback::ledger;
 use git_rollback::ledger::Kind;
-use git_rollback::lock::Lock;
 use git_rollback::operation::{self, Applied, HeadAfter, Request, Target};
 use git_rollback::pathspec::PathSpec;
 use git_rollback::snapshot::State;
@@ -35,7 +34,7 @@ pub struct Args {
 
 pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
-    let _lock = Lock::acquire(&repo, "undo")?;
+    let _lock = context.lock(&repo, "undo", ui)?;
     let events = ledger::read_all(&repo)?;
     let event = operation::undo_target(&repo, &events, args.operation.as_deref())?;
     let snapshot = event.snapshot.as_deref().unwrap_or_default();

@@ -2,7 +2,6 @@
 //! manifest, recorded in the ledger; also used by `checkpoint --backup`.
 
 use git_rollback::backup::{self, CreateOptions};
-use git_rollback::lock::Lock;
 use git_rollback::{checkpoint, config, Result};
 
 use crate::cmd::Context;
@@ -57,7 +56,7 @@ impl Report for Planned {
 
 pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
-    let _lock = Lock::acquire(&repo, "backup create")?;
+    let _lock = context.lock(&repo, "backup create", ui)?;
     let settings = config::load(&repo)?;
     let include_ignored = args.include_ignored || settings.backup_include_ignored;
     if args.dry_run {

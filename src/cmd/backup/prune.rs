@@ -1,7 +1,6 @@
 //! `git rollback backup prune`: delete all but the newest backups, keeping
 //! those tied to a checkpoint that still exists.
 
-use git_rollback::lock::Lock;
 use git_rollback::{backup, config, Result};
 
 use crate::cmd::backups::Summary;
@@ -61,7 +60,7 @@ impl Report for Pruned {
 
 pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
-    let _lock = Lock::acquire(&repo, "backup prune")?;
+    let _lock = context.lock(&repo, "backup prune", ui)?;
     let settings = config::load(&repo)?;
     let dir = backup::dir(&repo, &settings);
     let all = backup::list(&dir)?;

@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 
 use git_rollback::backup::{self, Archive, Restored};
-use git_rollback::lock::Lock;
 use git_rollback::operation::Outcome;
 use git_rollback::pathspec::PathSpec;
 use git_rollback::{config, Result};
@@ -83,7 +82,7 @@ impl Report for InPlace<'_> {
 
 pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
-    let _lock = Lock::acquire(&repo, "backup restore")?;
+    let _lock = context.lock(&repo, "backup restore", ui)?;
     let settings = config::load(&repo)?;
     let dir = backup::dir(&repo, &settings);
     let manifest = backup::find(&dir, &args.id)?;

@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-use git_rollback::lock::Lock;
 use git_rollback::maps::{self, Which};
 use git_rollback::migration::{self, Map, Move};
 use git_rollback::repo::Repo;
@@ -203,7 +202,7 @@ fn show(args: SourceArgs, context: &Context, ui: &Ui) -> Result<()> {
 
 fn record(args: RecordArgs, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
-    let _lock = Lock::acquire(&repo, "map record")?;
+    let _lock = context.lock(&repo, "map record", ui)?;
     let step = Move {
         source: repo.relative_path(&context.cwd, &args.source)?,
         destination: repo.relative_path(&context.cwd, &args.destination)?,
@@ -213,7 +212,7 @@ fn record(args: RecordArgs, context: &Context, ui: &Ui) -> Result<()> {
 
 fn revert(args: RevertArgs, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
-    let _lock = Lock::acquire(&repo, "map revert")?;
+    let _lock = context.lock(&repo, "map revert", ui)?;
     let which = which(context, &args.source)?;
     ui.print(&maps::revert(&repo, which, args.force, args.dry_run)?)
 }
