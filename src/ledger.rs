@@ -44,6 +44,8 @@ pub enum Kind {
     BackupRestore,
     /// `undo` of an earlier operation.
     Undo,
+    /// `redo`: the reversal of an undo.
+    Redo,
     /// The result line of an operation: duration and checks.
     Result,
     /// A kind written by another build of the tool.
@@ -65,6 +67,7 @@ impl Kind {
             Kind::MapRevert => "map-revert",
             Kind::BackupRestore => "backup-restore",
             Kind::Undo => "undo",
+            Kind::Redo => "redo",
             Kind::Result => "result",
             Kind::Unknown => "unknown",
         }

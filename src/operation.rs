@@ -927,8 +927,101 @@ pub fn not_undoable_here(repo: &Repo, event: &Event) -> Result<Option<String>> {
     Ok(None)
 }
 
-/// The event `undo` reverses: the named one, or the newest that changed
-/// anything in this worktree of this clone.
+/// Where this worktree stands in its history of operations: what `undo`
+/// walks back through and what `redo` re-applies, from the one ledger.
+#[derive(Debug, Default)]
+pub struct History<'a> {
+    /// Operations in effect, oldest first: `undo` reverts the last.
+    pub done: Vec<&'a Event>,
+    /// Undo events whose effect `redo` can reverse, oldest first: `redo`
+    /// takes the last. Any new operation empties it.
+    pub redo: Vec<&'a Event>,
+}
+
+/// Replay the ledger (newest first, as [`ledger::read_all`] gives it) for
+/// this clone and worktree: operations push onto `done` and empty `redo`;
+/// an undo takes its operation off `done` and pushes onto `redo` (an undo of
+/// an undo counts as a redo); a redo does the reverse.
+pub fn history<'a>(repo: &Repo, events: &'a [Event]) -> Result<History<'a>> {
+    let by_id: std::collections::HashMap<&str, &Event> =
+        events.iter().map(|e| (e.id.as_str(), e)).collect();
+    let mut history = History::default();
+    for event in events.iter().rev() {
+        if !event.is_undoable() || not_undoable_here(repo, event)?.is_some() {
+            continue;
+        }
+        let target = event
+            .undoes
+            .as_deref()
+            .and_then(|id| by_id.get(id).copied());
+        let redo_of = match (event.kind, target) {
+            (ledger::Kind::Redo, Some(undo)) => Some(undo),
+            (ledger::Kind::Undo, Some(undo)) if undo.kind == ledger::Kind::Undo => Some(undo),
+            _ => None,
+        };
+        if let Some(undo) = redo_of {
+            history.redo.retain(|e| e.id != undo.id);
+            if let Some(operation) = undo.undoes.as_deref().and_then(|id| by_id.get(id)) {
+                history.done.push(operation);
+            }
+        } else if event.kind == ledger::Kind::Undo {
+            if let Some(operation) = target {
+                history.done.retain(|e| e.id != operation.id);
+            }
+            history.redo.push(event);
+        } else {
+            history.done.push(event);
+            history.redo.clear();
+        }
+    }
+    Ok(history)
+}
+
+/// The request that reverses `event` (an operation, or an undo for a
+/// redo): back to its safety snapshot and the HEAD it found, limited to the
+/// paths it was limited to, its saved files put back.
+pub fn reverse(repo: &Repo, event: &Event, kind: ledger::Kind) -> Result<Request> {
+    let snapshot = event.snapshot.as_deref().unwrap_or_default();
+    let snapshot = ObjectId::from_hex(snapshot.as_bytes()).map_err(|_| {
+        Error::failed(format!(
+            "operation '{}' names an invalid snapshot '{snapshot}'",
+            event.id
+        ))
+    })?;
+    let head = event
+        .head_before
+        .clone()
+        .ok_or_else(|| Error::failed(format!("operation '{}' did not record HEAD", event.id)))?;
+    let mut request = Request::new(
+        kind,
+        Target::State(State::of_commit(repo, snapshot)?),
+        HeadAfter::Exactly(head),
+    );
+    request.undoes = Some(event.id.clone());
+    request.subject = Some(describe(event));
+    request.only = event
+        .details_as::<Applied>()
+        .and_then(|applied| applied.only)
+        .map(PathSpec::new);
+    request.write_exact = saved_writes(repo, event)?;
+    Ok(request)
+}
+
+/// An operation as undo and redo name it: `<id> [to base, "reason"]`.
+pub fn describe(event: &Event) -> String {
+    let mut what = event.kind.to_string();
+    if let Some(checkpoint) = &event.checkpoint {
+        what.push(' ');
+        what.push_str(checkpoint);
+    }
+    if let Some(reason) = &event.reason {
+        what.push_str(&format!(", \"{reason}\""));
+    }
+    format!("{} [{what}]", event.id)
+}
+
+/// The event `undo` reverses: the named one, or the newest operation in
+/// effect in this worktree of this clone (repeating `undo` walks back).
 pub fn undo_target<'a>(repo: &Repo, events: &'a [Event], id: Option<&str>) -> Result<&'a Event> {
     match id {
         Some(id) => {
@@ -950,14 +1043,17 @@ pub fn undo_target<'a>(repo: &Repo, events: &'a [Event], id: Option<&str>) -> Re
             }
             Ok(event)
         }
-        None => {
-            for event in events.iter().filter(|e| e.is_undoable()) {
-                if not_undoable_here(repo, event)?.is_none() {
-                    return Ok(event);
-                }
-            }
-            Err(Error::usage("there is no operation to undo")
-                .hint("git rollback log lists operations"))
-        }
+        None => history(repo, events)?.done.pop().ok_or_else(|| {
+            Error::usage("there is no operation to undo").hint("git rollback log lists operations")
+        }),
     }
+}
+
+/// The undo that `redo` reverses: the last of a run of undos with no new
+/// operation since.
+pub fn redo_target<'a>(repo: &Repo, events: &'a [Event]) -> Result<&'a Event> {
+    history(repo, events)?.redo.pop().ok_or_else(|| {
+        Error::usage("there is nothing to redo")
+            .hint("redo re-applies what `git rollback undo` reverted, until a new operation")
+    })
 }

@@ -18,6 +18,7 @@ mod log;
 mod man;
 mod map;
 mod outcome;
+mod redo;
 mod report;
 mod show;
 mod sprint;
@@ -67,6 +68,7 @@ pub enum Command {
     Files(files::Args),
     Sprint(sprint::Args),
     Undo(undo::Args),
+    Redo(redo::Args),
     Log(log::Args),
     Backup(backup::Args),
     Map(map::Args),
@@ -133,6 +135,7 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<()> {
         Command::Files(args) => files::run(args, &context, ui),
         Command::Sprint(args) => sprint::run(args, &context, ui),
         Command::Undo(args) => undo::run(args, &context, ui),
+        Command::Redo(args) => redo::run(args, &context, ui),
         Command::Log(args) => log::run(args, &context, ui),
         Command::Backup(args) => backup::run(args, &context, ui),
         Command::Map(args) => map::run(args, &context, ui),

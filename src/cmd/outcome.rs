@@ -42,6 +42,7 @@ fn summary(outcome: &Outcome) -> String {
     let (would, did) = match outcome.kind {
         Kind::To => ("roll back to", "Rolled back to"),
         Kind::Undo => ("undo", "Undid"),
+        Kind::Redo => ("redo", "Redid"),
         Kind::Files => ("restore paths from", "Restored paths from"),
         Kind::Sprint => ("back out the sprint to", "Backed out the sprint to"),
         Kind::MapRecord => ("record a move", "Recorded a move"),
@@ -98,6 +99,13 @@ fn summary(outcome: &Outcome) -> String {
             "The previous state is saved as {}; undo with: git rollback undo {id}\n",
             short(snapshot)
         ));
+        match outcome.kind {
+            Kind::Undo => out.push_str(
+                "Walk further back with `git rollback undo`, or re-apply it with `git rollback redo`\n",
+            ),
+            Kind::Redo => out.push_str("Undo it again with `git rollback undo`\n"),
+            _ => {}
+        }
     }
     out
 }

@@ -1,20 +1,21 @@
 //! `git rollback undo`: reverse an operation from its safety snapshot.
 
-use git_rollback::ledger;
-use git_rollback::ledger::Kind;
-use git_rollback::operation::{self, Applied, HeadAfter, Request, Target};
-use git_rollback::pathspec::PathSpec;
-use git_rollback::snapshot::State;
-use git_rollback::{Error, Result};
+use git_rollback::ledger::{self, Kind};
+use git_rollback::operation;
+use git_rollback::Result;
 
 use super::Context;
 use crate::ui::Ui;
 
-/// Undo the last operation (or the one named).
+/// Undo the last operation (or exactly the one named)
 ///
 /// Restores HEAD, the branch, the index and the work tree (untracked files
 /// included) to exactly what they were before the operation, from the safety
-/// snapshot it saved. An undo is itself an operation: undo it to redo.
+/// snapshot it saved. Repeating `undo` walks further back, one operation
+/// each time; `git rollback redo` re-applies what the undos reverted, until
+/// a new operation. `undo OP` reverts exactly that operation. An undo is
+/// itself an operation, with its own safety snapshot: nothing changed since
+/// is lost.
 ///
 /// Only operations made in this clone and this worktree can be undone here:
 /// events that arrived with another clone's ledger, or that name a HEAD
@@ -24,7 +25,7 @@ use crate::ui::Ui;
 /// under $GIT_DIR/rollback/saved/.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The operation id from `git rollback log` (default: the last operation of this worktree that changed anything)
+    /// Revert exactly this operation (an id from `git rollback log`); default: the newest operation still in effect in this worktree
     pub operation: Option<String>,
 
     /// Print the per-path plan and change nothing
@@ -37,30 +38,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let _lock = context.lock(&repo, "undo", ui)?;
     let events = ledger::read_all(&repo)?;
     let event = operation::undo_target(&repo, &events, args.operation.as_deref())?;
-    let snapshot = event.snapshot.as_deref().unwrap_or_default();
-    let snapshot = gix::ObjectId::from_hex(snapshot.as_bytes()).map_err(|_| {
-        Error::failed(format!(
-            "operation '{}' names an invalid snapshot '{snapshot}'",
-            event.id
-        ))
-    })?;
-    let head = event
-        .head_before
-        .clone()
-        .ok_or_else(|| Error::failed(format!("operation '{}' did not record HEAD", event.id)))?;
-    let mut request = Request::new(
-        Kind::Undo,
-        Target::State(State::of_commit(&repo, snapshot)?),
-        HeadAfter::Exactly(head),
-    );
-    request.undoes = Some(event.id.clone());
-    // An operation limited to some paths saved only those: undo only those.
-    request.only = event
-        .details_as::<Applied>()
-        .and_then(|applied| applied.only)
-        .map(PathSpec::new);
-    request.write_exact = operation::saved_writes(&repo, event)?;
+    let mut request = operation::reverse(&repo, event, Kind::Undo)?;
     request.dry_run = args.dry_run;
-    let outcome = operation::run(&repo, request)?;
-    ui.print(&outcome)
+    ui.print(&operation::run(&repo, request)?)
 }

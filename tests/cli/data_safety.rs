@@ -112,8 +112,8 @@ fn d3_a_file_ignored_before_or_after_never_enters_an_object() {
     assert_eq!(repo.observe_user(), before);
     assert_eq!(mode_of(&repo.path.join(".env")), 0o600);
     assert!(!has_blob(&repo, secret), "the secret is in no object");
-    // A second undo (of the undo) keeps it out too.
-    repo.rollback(&["undo"]).ok();
+    // Redoing (reversing the undo) keeps it out too.
+    repo.rollback(&["redo"]).ok();
     assert_eq!(std::fs::read(repo.path.join(".env")).unwrap(), secret);
     assert!(!has_blob(&repo, secret), "the secret is in no object");
     repo.fsck();
@@ -255,8 +255,8 @@ fn d7_uncommitted_bytes_round_trip_exactly_through_filters() {
     assert!(!repo.exists("untracked.dat"));
     repo.rollback(&["undo"]).ok();
     assert_eq!(repo.observe_user(), before);
-    // And the undo of the undo, then its undo again.
-    repo.rollback(&["undo"]).ok();
+    // And redo, then undo again.
+    repo.rollback(&["redo"]).ok();
     repo.rollback(&["undo"]).ok();
     assert_eq!(repo.observe_user(), before);
 }

@@ -258,8 +258,8 @@ fn files_snapshots_and_undoes_only_the_named_paths() {
     assert_eq!(repo.read("src/a.rs"), "broken a\n");
     assert_eq!(repo.read("src/b.rs"), "edited after files\n");
     assert_eq!(repo.read("elsewhere.txt"), "edited after files\n");
-    // Redo (undo of the undo) is limited the same way.
-    repo.rollback(&["undo"]).ok();
+    // Redo is limited the same way.
+    repo.rollback(&["redo"]).ok();
     assert_eq!(repo.read("src/a.rs"), "pub fn a() { 1 }\n");
     assert_eq!(repo.read("src/b.rs"), "edited after files\n");
 }

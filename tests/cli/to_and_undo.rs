@@ -132,8 +132,9 @@ fn undo_of_an_undo_redoes() {
     let (repo, status_at_checkpoint) = diverged();
     repo.rollback(&["to", "base"]).ok();
     let rolled_back = repo.observe();
-    repo.rollback(&["undo"]).ok();
-    repo.rollback(&["undo"]).ok();
+    let undo = repo.rollback(&["undo", "--json"]).ok().json();
+    // `undo OP` of an undo reverts exactly it: a redo.
+    repo.rollback(&["undo", undo["id"].as_str().unwrap()]).ok();
     let redone = repo.observe();
     assert_eq!(redone.files, rolled_back.files);
     assert_eq!(redone.index, rolled_back.index);
@@ -371,4 +372,75 @@ fn a_changed_gitlink_is_reported_and_the_submodule_left_alone() {
     let json = repo.rollback(&["undo", "--json"]).ok().json();
     assert_eq!(json["submodules"][0], "lib");
     assert_eq!(repo.status(), "");
+}
+
+/// Sequential undo and redo: `undo` walks back one operation at a time,
+/// `redo` re-applies in turn; a checkpoint keeps the redo chain, a new
+/// operation ends it.
+#[test]
+fn undo_walks_back_and_redo_walks_forward() {
+    let repo = TestRepo::fixture("dirty");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "after"]);
+    repo.write("src/a.rs", "broken a\n");
+    repo.write("scratch.txt", "untracked work\n");
+    let state0 = repo.observe_user();
+    repo.rollback(&["to", "base"]).ok();
+    let state1 = repo.observe_user();
+    repo.write("src/b.rs", "edited after to\n");
+    repo.rollback(&["files", "src/b.rs", "--from", "base", "--no-test"])
+        .ok();
+    let state2 = repo.observe_user();
+    // Redo with nothing undone: refused, nothing changed.
+    repo.rollback(&["redo"]).fails(2, "nothing to redo");
+    assert_eq!(repo.observe_user(), state2);
+
+    let run = repo.rollback(&["undo"]).ok();
+    assert!(run.stdout().contains("[files base]"), "{}", run.stdout());
+    assert_eq!(repo.read("src/b.rs"), "edited after to\n");
+    let before_second_undo = repo.observe_user();
+    assert_eq!(before_second_undo.head, state1.head);
+    let run = repo.rollback(&["undo"]).ok();
+    assert!(run.stdout().contains("[to base]"), "{}", run.stdout());
+    assert_eq!(repo.observe_user().files, state0.files);
+    assert_eq!(repo.observe_user().index, state0.index);
+    assert_eq!(repo.observe_user().head, state0.head);
+
+    // A checkpoint changes nothing in the tree: the redo chain stays.
+    repo.rollback(&["checkpoint", "between"]).ok();
+    repo.rollback(&["redo"]).ok();
+    assert_eq!(repo.observe_user().files, before_second_undo.files);
+    repo.rollback(&["redo"]).ok();
+    let redone = repo.observe_user();
+    assert_eq!(redone.files, state2.files);
+    assert_eq!(redone.index, state2.index);
+    repo.rollback(&["redo"]).fails(2, "nothing to redo");
+
+    // A new operation after an undo ends the chain.
+    repo.rollback(&["undo"]).ok();
+    repo.rollback(&["files", "src/a.rs", "--from", "base", "--no-test"])
+        .ok();
+    repo.rollback(&["redo"]).fails(2, "nothing to redo");
+    repo.fsck();
+}
+
+/// An edit made after an operation is saved by the undo of it, and comes
+/// back by undoing the redo.
+#[test]
+fn an_edit_after_an_operation_survives_undo_and_redo() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    repo.write("src/a.rs", "committed later\n");
+    repo.git(&["commit", "-q", "-am", "later"]);
+    repo.rollback(&["to", "base"]).ok();
+    repo.write("src/a.rs", "edited after to\n");
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(repo.read("src/a.rs"), "committed later\n");
+    repo.rollback(&["redo"]).ok();
+    assert_eq!(
+        repo.read("src/a.rs"),
+        "edited after to\n",
+        "redo brings back the state the undo replaced"
+    );
 }
