@@ -2,7 +2,7 @@
 
 use git_rollback::ledger::Kind;
 use git_rollback::ledger::{self, Event};
-use git_rollback::operation::Finished;
+use git_rollback::operation::{self, Finished};
 use git_rollback::Result;
 
 use super::Context;
@@ -58,11 +58,54 @@ impl Report for Event {
     }
 }
 
+/// An event as `log` shows it: with, for an operation this worktree has
+/// undone (and not redone), the undo that reverted it.
+#[derive(serde::Serialize)]
+struct Logged<'a> {
+    #[serde(flatten)]
+    event: &'a Event,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    undone_by: Option<&'a str>,
+}
+
+impl Report for Logged<'_> {
+    fn human(&self) -> String {
+        let line = self.event.human();
+        match self.undone_by {
+            Some(undo) => format!("{}  (undone by {undo})\n", line.trim_end()),
+            None => line,
+        }
+    }
+}
+
 pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
-    let mut events = ledger::read_all(&repo)?;
-    if let Some(n) = args.max_count {
-        events.truncate(n);
-    }
-    ui.print(&events)
+    let events = ledger::read_all(&repo)?;
+    let history = operation::history(&repo, &events)?;
+    let in_effect: std::collections::HashSet<&str> =
+        history.done.iter().map(|e| e.id.as_str()).collect();
+    // The undo that reverted each operation no longer in effect.
+    let undone_by = |event: &Event| -> Option<&str> {
+        if in_effect.contains(event.id.as_str()) || !event.is_undoable() {
+            return None;
+        }
+        // Events are newest first: the latest undo of it.
+        events
+            .iter()
+            .find(|e| e.kind == Kind::Undo && e.undoes.as_deref() == Some(event.id.as_str()))
+            .map(|undo| undo.id.as_str())
+    };
+    let shown: Vec<Logged> = events
+        .iter()
+        .take(args.max_count.unwrap_or(usize::MAX))
+        .map(|event| Logged {
+            event,
+            undone_by: if matches!(event.kind, Kind::Undo | Kind::Redo) {
+                None
+            } else {
+                undone_by(event)
+            },
+        })
+        .collect();
+    ui.print(&shown)
 }

@@ -444,3 +444,30 @@ fn an_edit_after_an_operation_survives_undo_and_redo() {
         "redo brings back the state the undo replaced"
     );
 }
+
+/// `log` marks the operations an undo reverted, until they are redone.
+#[test]
+fn log_marks_undone_operations() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    repo.write("src/a.rs", "later\n");
+    repo.git(&["commit", "-q", "-am", "later"]);
+    let to = repo.rollback(&["to", "base", "--json"]).ok().json();
+    let undo = repo.rollback(&["undo", "--json"]).ok().json();
+    let (to, undo) = (to["id"].as_str().unwrap(), undo["id"].as_str().unwrap());
+    let log = repo.rollback(&["log"]).ok().stdout();
+    let line = log.lines().find(|l| l.starts_with(to)).unwrap();
+    assert!(line.ends_with(&format!("(undone by {undo})")), "{log}");
+    let json = repo.rollback(&["log", "--json"]).ok().json();
+    let entry = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == to)
+        .unwrap();
+    assert_eq!(entry["undone_by"], undo);
+    repo.rollback(&["redo"]).ok();
+    let log = repo.rollback(&["log"]).ok().stdout();
+    let line = log.lines().find(|l| l.starts_with(to)).unwrap();
+    assert!(!line.contains("undone by"), "{log}");
+}
