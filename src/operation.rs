@@ -959,15 +959,29 @@ pub fn history<'a>(repo: &Repo, events: &'a [Event]) -> Result<History<'a>> {
             (ledger::Kind::Undo, Some(undo)) if undo.kind == ledger::Kind::Undo => Some(undo),
             _ => None,
         };
+        // The operations an undo reverted: its target, or with `undo --to`
+        // that one and every later one then in effect.
+        let reverted = |undo: &'a Event| -> Vec<&'a Event> {
+            match undo.details_as::<UndoneAtOnce>() {
+                Some(at_once) => at_once
+                    .through
+                    .iter()
+                    .filter_map(|id| by_id.get(id.as_str()).copied())
+                    .collect(),
+                None => undo
+                    .undoes
+                    .as_deref()
+                    .and_then(|id| by_id.get(id).copied())
+                    .into_iter()
+                    .collect(),
+            }
+        };
         if let Some(undo) = redo_of {
             history.redo.retain(|e| e.id != undo.id);
-            if let Some(operation) = undo.undoes.as_deref().and_then(|id| by_id.get(id)) {
-                history.done.push(operation);
-            }
+            history.done.extend(reverted(undo));
         } else if event.kind == ledger::Kind::Undo {
-            if let Some(operation) = target {
-                history.done.retain(|e| e.id != operation.id);
-            }
+            let gone = reverted(event);
+            history.done.retain(|e| !gone.iter().any(|g| g.id == e.id));
             history.redo.push(event);
         } else {
             history.done.push(event);
@@ -975,6 +989,64 @@ pub fn history<'a>(repo: &Repo, events: &'a [Event]) -> Result<History<'a>> {
         }
     }
     Ok(history)
+}
+
+/// The details of an `undo --to`: every operation it reverted at once,
+/// oldest first (a redo re-applies them all).
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct UndoneAtOnce {
+    pub through: Vec<String>,
+}
+
+/// The request that reverts `operation` and every later operation still in
+/// effect, as one undo (`undo --to`): back to the state before `operation`.
+pub fn reverse_through(repo: &Repo, events: &[Event], operation: &Event) -> Result<Request> {
+    let history = history(repo, events)?;
+    let start = history
+        .done
+        .iter()
+        .position(|e| e.id == operation.id)
+        .ok_or_else(|| {
+            Error::usage(format!(
+                "operation '{}' is not in effect here (undone already, or not made in this worktree)",
+                operation.id
+            ))
+            .hint("git rollback log marks undone operations")
+        })?;
+    let through = &history.done[start..];
+    // A path-limited snapshot holds only its paths: it cannot stand for
+    // the whole state before a run of operations.
+    if let Some(limited) = through
+        .iter()
+        .find(|e| e.details_as::<Applied>().is_some_and(|a| a.only.is_some()))
+    {
+        return Err(Error::usage(format!(
+            "operation '{}' saved only the paths it restored, so the state before it cannot be restored at once",
+            limited.id
+        ))
+        .hint("undo the operations one at a time with `git rollback undo`"));
+    }
+    let mut request = reverse(repo, operation, ledger::Kind::Undo)?;
+    // Files saved by the operations: the oldest copy of each is the state
+    // before them all.
+    let mut writes: Vec<ExactWrite> = Vec::new();
+    for event in through {
+        for write in saved_writes(repo, event)? {
+            if !writes.iter().any(|w| w.path == write.path) {
+                writes.push(write);
+            }
+        }
+    }
+    request.write_exact = writes;
+    request.subject = Some(format!(
+        "{} and the {} operation(s) after it",
+        describe(operation),
+        through.len() - 1
+    ));
+    request.set_details(&UndoneAtOnce {
+        through: through.iter().map(|e| e.id.clone()).collect(),
+    })?;
+    Ok(request)
 }
 
 /// The request that reverses `event` (an operation, or an undo for a

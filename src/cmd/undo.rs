@@ -28,6 +28,11 @@ pub struct Args {
     /// Revert exactly this operation (an id from `git rollback log`); default: the newest operation still in effect in this worktree
     pub operation: Option<String>,
 
+    /// Restore the state from before OP: OP and every later operation still
+    /// in effect are reverted at once, as one undo (which redo re-applies)
+    #[arg(long, value_name = "OP", conflicts_with = "operation")]
+    pub to: Option<String>,
+
     /// Print the per-path plan and change nothing
     #[arg(short = 'n', long)]
     pub dry_run: bool,
@@ -37,8 +42,16 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
     let _lock = context.lock(&repo, "undo", ui)?;
     let events = ledger::read_all(&repo)?;
-    let event = operation::undo_target(&repo, &events, args.operation.as_deref())?;
-    let mut request = operation::reverse(&repo, event, Kind::Undo)?;
+    let mut request = match &args.to {
+        Some(id) => {
+            let event = operation::undo_target(&repo, &events, Some(id))?;
+            operation::reverse_through(&repo, &events, event)?
+        }
+        None => {
+            let event = operation::undo_target(&repo, &events, args.operation.as_deref())?;
+            operation::reverse(&repo, event, Kind::Undo)?
+        }
+    };
     request.dry_run = args.dry_run;
     ui.print(&operation::run(&repo, request)?)
 }

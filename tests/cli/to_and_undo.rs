@@ -471,3 +471,41 @@ fn log_marks_undone_operations() {
     let line = log.lines().find(|l| l.starts_with(to)).unwrap();
     assert!(!line.contains("undone by"), "{log}");
 }
+
+/// `undo --to OP`: the state from before OP, several operations at once, as
+/// one undo that redo re-applies.
+#[test]
+fn undo_to_reverts_several_operations_at_once() {
+    let repo = TestRepo::fixture("dirty");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "after"]);
+    repo.write("scratch.txt", "untracked work\n");
+    let before = repo.observe_user();
+    let first = repo.rollback(&["to", "base", "--json"]).ok().json();
+    repo.rollback(&["map", "record", "src/b.rs", "src/moved.rs"])
+        .ok();
+    let after_both = repo.observe_user();
+    let run = repo
+        .rollback(&["undo", "--to", first["id"].as_str().unwrap()])
+        .ok();
+    assert!(
+        run.stdout().contains("and the 1 operation(s) after it"),
+        "{}",
+        run.stdout()
+    );
+    let now = repo.observe_user();
+    assert_eq!(
+        (now.files, now.index, now.head),
+        (before.files, before.index, before.head)
+    );
+    repo.rollback(&["undo"]).fails(2, "no operation to undo");
+    repo.rollback(&["redo"]).ok();
+    let redone = repo.observe_user();
+    assert_eq!(redone.files, after_both.files);
+    assert_eq!(redone.index, after_both.index);
+    // Both are in effect again: undo walks back through the move first.
+    let run = repo.rollback(&["undo"]).ok();
+    assert!(run.stdout().contains("[map-record]"), "{}", run.stdout());
+    repo.fsck();
+}
