@@ -3,7 +3,7 @@
 use git_rollback::ledger::Kind;
 use git_rollback::ledger::{self, Event};
 use git_rollback::operation::{self, Finished};
-use git_rollback::Result;
+use git_rollback::{Error, Result};
 
 use super::Context;
 use crate::ui::{Report, Ui};
@@ -13,11 +13,60 @@ use crate::ui::{Report, Ui};
 /// Every checkpoint, rollback and undo is recorded as a JSON line in the git
 /// notes under refs/notes/rollback. Use an operation's id with
 /// `git rollback undo <id>`.
+///
+/// Examples:
+///   git rollback log -n 20
+///   git rollback log --kind to --since 2026-11-01
+///   git rollback log 5184db9f      (one event in full)
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
-    /// Show at most N operations
+    /// Show this event in full (an id or a unique prefix of one)
+    pub operation: Option<String>,
+
+    /// Show at most N events
     #[arg(short = 'n', long, value_name = "N")]
     pub max_count: Option<usize>,
+
+    /// Only events of this kind (to, files, undo, redo, checkpoint, …)
+    #[arg(long, value_name = "KIND")]
+    pub kind: Option<String>,
+
+    /// Only events at or after this time (RFC 3339, or a date: 2026-11-01)
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+}
+
+/// One event in full: every recorded field, as pretty JSON (also with --json).
+struct Full<'a>(&'a Event);
+
+impl serde::Serialize for Full<'_> {
+    fn serialize<S: serde::Serializer>(&self, out: S) -> std::result::Result<S::Ok, S::Error> {
+        self.0.serialize(out)
+    }
+}
+
+impl Report for Full<'_> {
+    fn human(&self) -> String {
+        serde_json::to_string_pretty(self.0).unwrap_or_default() + "\n"
+    }
+}
+
+/// `--since`: an RFC 3339 time or a date (midnight UTC), as the ledger's text.
+fn since(value: &str) -> Result<String> {
+    let at = value
+        .parse::<jiff::Timestamp>()
+        .or_else(|_| {
+            value
+                .parse::<jiff::civil::Date>()
+                .map(|d| d.to_zoned(jiff::tz::TimeZone::UTC).map(|z| z.timestamp()))
+                .and_then(|t| t)
+        })
+        .map_err(|_| {
+            Error::usage(format!("--since '{value}' is not a time"))
+                .hint("give a date (2026-11-01) or an RFC 3339 time (2026-11-01T09:00:00Z)")
+        })?;
+    Ok(at.strftime("%Y-%m-%dT%H:%M:%S.%6fZ").to_string())
 }
 
 impl Report for Event {
@@ -81,12 +130,31 @@ impl Report for Logged<'_> {
 pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
     let events = ledger::read_all(&repo)?;
+    if let Some(id) = &args.operation {
+        let event = ledger::find(&events, id).ok_or_else(|| {
+            Error::usage(format!("operation '{id}' not found"))
+                .hint("git rollback log lists operations and their ids")
+        })?;
+        return ui.print(&Full(event));
+    }
+    let since = args.since.as_deref().map(since).transpose()?;
+    if let Some(kind) = &args.kind {
+        let known =
+            serde_json::from_value::<Kind>(kind.as_str().into()).is_ok_and(|k| k != Kind::Unknown);
+        if !known {
+            return Err(Error::usage(format!("--kind '{kind}' is not a kind of event"))
+                .hint("kinds: checkpoint, backup, to, files, sprint, stage, map-record, map-revert, backup-restore, undo, redo, result"));
+        }
+    }
+    // Undone or not is judged on the whole history, before any filter.
     let history = operation::history(&repo, &events)?;
     let in_effect: std::collections::HashSet<&str> =
         history.done.iter().map(|e| e.id.as_str()).collect();
-    // The undo that reverted each operation no longer in effect.
     let undone_by = |event: &Event| -> Option<&str> {
-        if in_effect.contains(event.id.as_str()) || !event.is_undoable() {
+        if matches!(event.kind, Kind::Undo | Kind::Redo)
+            || in_effect.contains(event.id.as_str())
+            || !event.is_undoable()
+        {
             return None;
         }
         // Events are newest first: the latest undo of it.
@@ -97,14 +165,12 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     };
     let shown: Vec<Logged> = events
         .iter()
+        .filter(|e| args.kind.as_deref().is_none_or(|k| e.kind.as_str() == k))
+        .filter(|e| since.as_deref().is_none_or(|s| e.at.as_str() >= s))
         .take(args.max_count.unwrap_or(usize::MAX))
         .map(|event| Logged {
             event,
-            undone_by: if matches!(event.kind, Kind::Undo | Kind::Redo) {
-                None
-            } else {
-                undone_by(event)
-            },
+            undone_by: undone_by(event),
         })
         .collect();
     ui.print(&shown)

@@ -509,3 +509,46 @@ fn undo_to_reverts_several_operations_at_once() {
     assert!(run.stdout().contains("[map-record]"), "{}", run.stdout());
     repo.fsck();
 }
+
+/// `log --kind`, `log --since`, `log OP`, and their bad input.
+#[test]
+fn log_filters_and_shows_one_event_in_full() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    repo.write("src/a.rs", "later\n");
+    repo.git(&["commit", "-q", "-am", "later"]);
+    let to = repo
+        .rollback(&["to", "base", "--reason", "broken", "--json"])
+        .ok()
+        .json();
+    let id = to["id"].as_str().unwrap();
+    let kinds = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["log", "--json"];
+        all.extend_from_slice(args);
+        repo.rollback(&all)
+            .ok()
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(kinds(&["--kind", "to"]), ["to"]);
+    assert_eq!(kinds(&["--kind", "checkpoint"]), ["checkpoint"]);
+    assert_eq!(kinds(&["--since", "2999-01-01"]), Vec::<String>::new());
+    assert_eq!(kinds(&["--since", "2000-01-01", "-n", "1"]).len(), 1);
+    let full = repo.rollback(&["log", &id[..6]]).ok().stdout();
+    assert!(
+        full.contains("\"reason\": \"broken\"") && full.contains("\"paths\""),
+        "{full}"
+    );
+    let before = repo.observe();
+    repo.rollback(&["log", "--kind", "nonsense"])
+        .fails(2, "not a kind of event");
+    repo.rollback(&["log", "--since", "yesterday-ish"])
+        .fails(2, "is not a time");
+    repo.rollback(&["log", "ffffffff"])
+        .fails(2, "operation 'ffffffff' not found");
+    assert_eq!(repo.observe(), before);
+}
