@@ -9,6 +9,7 @@ pub mod check;
 pub mod checkpoint;
 pub mod config;
 pub mod error;
+pub mod gc;
 pub mod index_tree;
 pub mod ledger;
 pub mod lock;

@@ -887,6 +887,11 @@ pub fn not_undoable_here(repo: &Repo, event: &Event) -> Result<Option<String>> {
             .and_then(|r| r.target().try_id().map(|id| id.to_string()))
             .is_some_and(|id| &id == snapshot);
     if !ours {
+        if let Some(on) = crate::gc::expired_on(repo, &event.id) {
+            return Ok(Some(format!(
+                "its safety snapshot was expired by `git rollback gc` on {on}"
+            )));
+        }
         return Ok(Some(
             "it was not made in this clone (no safety snapshot of it here)".into(),
         ));

@@ -13,6 +13,7 @@ mod backup;
 mod backups;
 mod checkpoint;
 mod files;
+mod gc;
 mod list;
 mod log;
 mod man;
@@ -68,6 +69,7 @@ pub enum Command {
     Files(files::Args),
     Sprint(sprint::Args),
     Undo(undo::Args),
+    Gc(gc::Args),
     Redo(redo::Args),
     Log(log::Args),
     Backup(backup::Args),
@@ -135,6 +137,7 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<()> {
         Command::Files(args) => files::run(args, &context, ui),
         Command::Sprint(args) => sprint::run(args, &context, ui),
         Command::Undo(args) => undo::run(args, &context, ui),
+        Command::Gc(args) => gc::run(args, &context, ui),
         Command::Redo(args) => redo::run(args, &context, ui),
         Command::Log(args) => log::run(args, &context, ui),
         Command::Backup(args) => backup::run(args, &context, ui),

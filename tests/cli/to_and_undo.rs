@@ -552,3 +552,93 @@ fn log_filters_and_shows_one_event_in_full() {
         .fails(2, "operation 'ffffffff' not found");
     assert_eq!(repo.observe(), before);
 }
+
+/// `gc`: old safety snapshots expire, the newest operations keep theirs;
+/// `--dry-run` lists exactly what `gc` removes; an expired operation's undo
+/// says why it cannot be done.
+#[test]
+fn gc_expires_old_snapshots_and_keeps_what_undo_needs() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    repo.write("src/a.rs", "later\n");
+    repo.git(&["commit", "-q", "-am", "later"]);
+    let first = repo.rollback(&["to", "base", "--json"]).ok().json();
+    let first = first["id"].as_str().unwrap().to_owned();
+    let second = repo
+        .rollback(&["files", "src/b.rs", "--from", "base", "--no-test", "--json"])
+        .ok()
+        .json();
+    let second = second["id"].as_str().unwrap().to_owned();
+    let dry = repo
+        .rollback(&[
+            "gc",
+            "--keep-days",
+            "0",
+            "--keep",
+            "1",
+            "--dry-run",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let listed: Vec<&str> = dry["expired"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, [first.as_str()]);
+    assert!(
+        repo.git_run(&[
+            "rev-parse",
+            "--verify",
+            "-q",
+            &format!("refs/rollback/snapshots/{first}")
+        ])
+        .code()
+            == 0
+    );
+    let done = repo
+        .rollback(&["gc", "--keep-days", "0", "--keep", "1", "--json"])
+        .ok()
+        .json();
+    assert_eq!(done["expired"], dry["expired"]);
+    assert!(
+        repo.git_run(&[
+            "rev-parse",
+            "--verify",
+            "-q",
+            &format!("refs/rollback/snapshots/{first}")
+        ])
+        .code()
+            != 0
+    );
+    repo.fsck();
+    let before = repo.observe();
+    repo.rollback(&["undo", &first])
+        .fails(3, "expired by `git rollback gc`");
+    assert_eq!(repo.observe(), before);
+    // The kept one still undoes; with the default policy nothing young expires.
+    let undone = repo.rollback(&["undo", "--json"]).ok().json();
+    assert_eq!(undone["undoes"], second.as_str());
+    let nothing = repo.rollback(&["gc", "--json"]).ok().json();
+    assert_eq!(nothing["expired"].as_array().unwrap().len(), 0);
+}
+
+/// `gc` while another operation holds the lock: refused, nothing changed.
+#[test]
+fn gc_waits_for_the_lock_and_refuses() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    repo.rollback(&["to", "base"]).ok();
+    let lock = repo.path.join(".git/rollback/operation.lock");
+    std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
+    std::fs::write(&lock, "pid 4242 running `to`\n").unwrap();
+    let before = repo.observe();
+    repo.rollback_env(
+        &[("GIT_CONFIG_PARAMETERS", "'rollback.locktimeout'='0'")],
+        &["gc", "--keep-days", "0", "--keep", "0"],
+    )
+    .fails(3, "holds the lock");
+    assert_eq!(repo.observe(), before);
+}
