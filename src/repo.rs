@@ -53,6 +53,20 @@ pub fn subject(commit: &gix::Commit<'_>) -> String {
         .into_owned()
 }
 
+/// Whether loose objects piled up past `gc.auto` (default 6700; 0 or less:
+/// never), estimated as git does: the objects in `objects/17`, times 256.
+pub fn loose_objects_pile_up(objects: &Path, gc_auto: Option<i64>) -> bool {
+    let limit = gc_auto.unwrap_or(6700);
+    if limit <= 0 {
+        return false;
+    }
+    let in_17 = std::fs::read_dir(objects.join("17"))
+        .map(|dir| dir.count() as i64)
+        .unwrap_or(0);
+    // git: more than (gc.auto + 255) / 256 objects in that one directory.
+    in_17 > (limit + 255) / 256
+}
+
 /// Split `GIT_CONFIG_PARAMETERS` (`'a.b'='v' 'c.d=w'`, shell single-quoted as
 /// git writes it) into `key=value` strings.
 pub fn parse_config_parameters(text: &str) -> Result<Vec<String>> {
@@ -330,7 +344,29 @@ fn normalize(path: &Path) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_config_parameters;
+    use super::{loose_objects_pile_up, parse_config_parameters};
+
+    #[test]
+    fn loose_objects_are_estimated_from_one_fanout_directory_as_git_does() {
+        let objects = tempfile::tempdir().unwrap();
+        let dir = objects.path().join("17");
+        std::fs::create_dir_all(&dir).unwrap();
+        for i in 0..27 {
+            std::fs::write(dir.join(format!("{i:038}")), "").unwrap();
+        }
+        // Default 6700: more than 27 objects in objects/17.
+        assert!(!loose_objects_pile_up(objects.path(), None));
+        std::fs::write(dir.join("one-more"), "").unwrap();
+        assert!(loose_objects_pile_up(objects.path(), None));
+        assert!(
+            !loose_objects_pile_up(objects.path(), Some(0)),
+            "gc.auto = 0 disables"
+        );
+        assert!(!loose_objects_pile_up(
+            objects.path().join("none").as_path(),
+            Some(1)
+        ));
+    }
 
     #[test]
     fn config_parameters_in_both_quoting_styles() {

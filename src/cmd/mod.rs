@@ -88,6 +88,9 @@ pub enum Command {
 pub struct Context {
     /// The directory the command runs in (after `-C`).
     pub cwd: PathBuf,
+    /// The repository's objects directory and `gc.auto`, once it is opened:
+    /// after the command, git's own maintenance runs when loose objects piled up.
+    maintenance: std::cell::OnceCell<(PathBuf, Option<i64>)>,
 }
 
 impl Context {
@@ -109,6 +112,10 @@ impl Context {
     /// the library; paths from the command line are resolved against `cwd`).
     pub fn repo(&self) -> Result<Repo> {
         let repo = Repo::discover(&self.cwd)?;
+        let _ = self.maintenance.set((
+            repo.common_dir().join("objects"),
+            repo.git.config_snapshot().integer("gc.auto"),
+        ));
         if Repo::may_work_from_the_top() && std::env::set_current_dir(repo.workdir()).is_ok() {
             return Ok(Repo::discover(std::path::Path::new(".")).unwrap_or(repo));
         }
@@ -128,23 +135,50 @@ pub fn run(cli: Cli, ui: &Ui) -> Result<()> {
             cwd.display()
         )));
     }
-    let context = Context { cwd };
-    match cli.command {
-        Command::Checkpoint(args) => checkpoint::run(args, &context, ui),
-        Command::List(args) => list::run(args, &context, ui),
-        Command::Show(args) => show::run(args, &context, ui),
-        Command::To(args) => to::run(args, &context, ui),
-        Command::Files(args) => files::run(args, &context, ui),
-        Command::Sprint(args) => sprint::run(args, &context, ui),
-        Command::Undo(args) => undo::run(args, &context, ui),
-        Command::Gc(args) => gc::run(args, &context, ui),
-        Command::Redo(args) => redo::run(args, &context, ui),
-        Command::Log(args) => log::run(args, &context, ui),
-        Command::Backup(args) => backup::run(args, &context, ui),
-        Command::Map(args) => map::run(args, &context, ui),
-        Command::Stage(args) => stage::run(args, &context, ui),
-        Command::Report(args) => report::run(args, &context, ui),
-        Command::Stats(args) => stats::run(args, &context, ui),
+    let context = Context {
+        cwd,
+        maintenance: Default::default(),
+    };
+    let result = run_command(cli.command, &context, ui);
+    if let (Ok(()), Some((objects, gc_auto))) = (&result, context.maintenance.get()) {
+        if git_rollback::repo::loose_objects_pile_up(objects, *gc_auto) {
+            start_maintenance(objects);
+        }
+    }
+    result
+}
+
+/// Like `git commit` does: git's own maintenance, detached, when the loose
+/// objects this tool (and others) wrote piled up past `gc.auto`.
+fn start_maintenance(objects: &std::path::Path) {
+    let git_dir = objects.parent().unwrap_or(objects);
+    let _ = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(git_dir)
+        .args(["maintenance", "run", "--auto", "--quiet"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+}
+
+fn run_command(command: Command, context: &Context, ui: &Ui) -> Result<()> {
+    match command {
+        Command::Checkpoint(args) => checkpoint::run(args, context, ui),
+        Command::List(args) => list::run(args, context, ui),
+        Command::Show(args) => show::run(args, context, ui),
+        Command::To(args) => to::run(args, context, ui),
+        Command::Files(args) => files::run(args, context, ui),
+        Command::Sprint(args) => sprint::run(args, context, ui),
+        Command::Undo(args) => undo::run(args, context, ui),
+        Command::Gc(args) => gc::run(args, context, ui),
+        Command::Redo(args) => redo::run(args, context, ui),
+        Command::Log(args) => log::run(args, context, ui),
+        Command::Backup(args) => backup::run(args, context, ui),
+        Command::Map(args) => map::run(args, context, ui),
+        Command::Stage(args) => stage::run(args, context, ui),
+        Command::Report(args) => report::run(args, context, ui),
+        Command::Stats(args) => stats::run(args, context, ui),
         Command::GenerateMan(args) => man::run(args),
         Command::Completions(args) => man::completions(args),
     }
