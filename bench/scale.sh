@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# How `list`, `log -n 20` and `checkpoint` scale with the number of
+# checkpoints (run by hand, not in CI). Usage: bench/scale.sh [N...] [RUNS]
+#   N     numbers of checkpoints to measure at (default: 100 1000 10000);
+#         each checkpoint is made by `git rollback checkpoint` itself, so it
+#         also writes one ledger event
+# Prints a Markdown table: best of RUNS (default 5) seconds, beside
+# `git for-each-ref refs/tags/checkpoint/` and `git log --notes=rollback -n 20`.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+runs=5
+counts=()
+for arg in "$@"; do counts+=("$arg"); done
+[ ${#counts[@]} -gt 0 ] || counts=(100 1000 10000)
+cargo build --release --quiet --manifest-path "$here/Cargo.toml"
+bin="$here/target/release/git-rollback"
+export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com
+export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
+work=${BENCH_DIR:-/tmp/git-rollback-bench}/scale
+rm -rf "$work" && mkdir -p "$work" && cd "$work"
+git init -q -b main . && echo a > a && git add a && git commit -q -m first
+git config gc.auto 0
+source "$here/bench/lib.sh"
+noop() { :; }
+
+echo "| checkpoints | \`list\` | \`git for-each-ref\` | \`log -n 20\` | \`git log --notes -n 20\` | \`checkpoint\` |"
+echo "|---|---|---|---|---|---|"
+made=0
+for n in "${counts[@]}"; do
+  while [ "$made" -lt "$n" ]; do
+    made=$((made + 1))
+    "$bin" -q checkpoint "c$made"
+  done
+  t_list=$(best_of noop "$bin" list)
+  t_refs=$(best_of noop git for-each-ref refs/tags/checkpoint/)
+  t_log=$(best_of noop "$bin" log -n 20)
+  t_notes=$(best_of noop git log --notes=rollback -n 20)
+  extra=0
+  one_more() { extra=$((extra + 1)); "$bin" -q checkpoint "extra-$n-$extra-$RANDOM"; }
+  t_checkpoint=$(best_of noop one_more)
+  echo "| $n | $t_list | $t_refs | $t_log | $t_notes | $t_checkpoint |"
+done
