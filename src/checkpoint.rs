@@ -211,68 +211,73 @@ fn read(repo: &Repo, reference: &mut gix::Reference<'_>) -> Result<Option<Checkp
     let Some(name) = full.strip_prefix(PREFIX).map(str::to_owned) else {
         return Ok(None);
     };
-    // Read the tag object's id before peeling: peeling rewrites the reference's target.
-    let raw = reference.target().try_id().map(|id| id.to_owned());
-    let object = reference.peel_to_id()?.detach();
-    let kind = repo.git.find_header(object)?.kind();
-    if kind != gix::objs::Kind::Commit {
-        return Err(Error::refused(format!(
+    let not_a_commit = |kind: gix::objs::Kind| {
+        Error::refused(format!(
             "checkpoint '{name}' points at a {kind}, not a commit"
         ))
         .hint(format!(
             "it was not made by git rollback; remove it with `git tag -d checkpoint/{name}`"
-        )));
+        ))
+    };
+    // One read of the tag object (or of the commit, for a lightweight tag),
+    // one of the commit: listing thousands of checkpoints reads no more.
+    let raw = match reference.target().try_id() {
+        Some(id) => id.to_owned(),
+        None => reference.peel_to_id()?.detach(),
+    };
+    let object = repo.git.find_object(raw)?;
+    let (target, tagged) = match object.kind {
+        gix::objs::Kind::Tag => {
+            let tag = object.into_tag();
+            let decoded = tag.decode()?;
+            let tagged = match decoded.tagger()? {
+                Some(sig) => {
+                    let time = sig.time()?;
+                    Some((
+                        format_time(time.seconds),
+                        time.seconds,
+                        format!("{} <{}>", sig.name, sig.email),
+                    ))
+                }
+                None => Some((String::new(), 0, String::new())),
+            };
+            let message = decoded.message.to_str_lossy().trim_end().to_owned();
+            (decoded.target(), tagged.map(|(a, s, b)| (a, s, b, message)))
+        }
+        gix::objs::Kind::Commit => (raw, None),
+        kind => return Err(not_a_commit(kind)),
+    };
+    let commit = repo.git.find_object(target)?;
+    if commit.kind != gix::objs::Kind::Commit {
+        return Err(not_a_commit(commit.kind));
     }
-    let (target, at, seconds, by, message) =
-        match raw.map(|id| repo.git.find_object(id)).transpose()? {
-            Some(object) if object.kind == gix::objs::Kind::Tag => {
-                let tag = object.into_tag();
-                let decoded = tag.decode()?;
-                let (at, seconds, by) = match decoded.tagger()? {
-                    Some(sig) => {
-                        let time = sig.time()?;
-                        (
-                            format_time(time.seconds),
-                            time.seconds,
-                            format!("{} <{}>", sig.name, sig.email),
-                        )
-                    }
-                    None => (String::new(), 0, String::new()),
-                };
-                (
-                    decoded.target(),
-                    at,
-                    seconds,
-                    by,
-                    decoded.message.to_str_lossy().trim_end().to_owned(),
-                )
-            }
-            _ => {
-                // A lightweight tag: the commit's own committer line stands in.
-                let commit = repo.git.find_commit(object)?;
-                let time = commit.time()?;
-                let sig = commit.committer()?;
-                (
-                    object,
-                    format_time(time.seconds),
-                    time.seconds,
-                    format!("{} <{}>", sig.name, sig.email),
-                    String::new(),
-                )
-            }
-        };
-    let state = State::of_commit(repo, target)?;
+    let commit = commit.into_commit();
+    let (at, seconds, by, message) = match tagged {
+        Some(tagged) => tagged,
+        None => {
+            // A lightweight tag: the commit's own committer line stands in.
+            let time = commit.time()?;
+            let sig = commit.committer()?;
+            (
+                format_time(time.seconds),
+                time.seconds,
+                format!("{} <{}>", sig.name, sig.email),
+                String::new(),
+            )
+        }
+    };
+    let shape = snapshot::Shape::of(&commit)?;
     Ok(Some(Checkpoint {
         id: name,
         reference: full,
         target: target.to_string(),
-        head: state.head.to_string(),
+        head: shape.head.to_string(),
         at,
         seconds,
         by,
         message,
-        dirty: state.is_snapshot(),
-        untracked: state.untracked_tree.is_some(),
+        dirty: shape.dirty,
+        untracked: shape.untracked,
     }))
 }
 

@@ -107,6 +107,30 @@ impl State {
     }
 }
 
+/// What a commit's header alone tells of the state it stands for, as
+/// listings show it: a snapshot (stash-format: 2 or 3 parents and a stash
+/// message) or a plain commit. [`State::of_commit`] checks further.
+pub struct Shape {
+    /// HEAD in that state.
+    pub head: ObjectId,
+    pub dirty: bool,
+    pub untracked: bool,
+}
+
+impl Shape {
+    pub fn of(commit: &gix::Commit<'_>) -> Result<Shape> {
+        let parents: Vec<ObjectId> = commit.parent_ids().map(|p| p.detach()).collect();
+        let message = commit.message_raw_sloppy();
+        let dirty = (2..=3).contains(&parents.len())
+            && (message.starts_with(b"WIP on ") || message.starts_with(b"On "));
+        Ok(Shape {
+            head: if dirty { parents[0] } else { commit.id },
+            dirty,
+            untracked: dirty && parents.len() == 3,
+        })
+    }
+}
+
 /// What a capture found besides the state itself.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Counts {
