@@ -429,14 +429,11 @@ fn undo_walks_back_and_redo_walks_forward() {
 /// back by undoing the redo.
 #[test]
 fn an_edit_after_an_operation_survives_undo_and_redo() {
-    let repo = TestRepo::fixture("basic");
-    repo.rollback(&["checkpoint", "base"]).ok();
-    repo.write("src/a.rs", "committed later\n");
-    repo.git(&["commit", "-q", "-am", "later"]);
+    let repo = later_than_base();
     repo.rollback(&["to", "base"]).ok();
     repo.write("src/a.rs", "edited after to\n");
     repo.rollback(&["undo"]).ok();
-    assert_eq!(repo.read("src/a.rs"), "committed later\n");
+    assert_eq!(repo.read("src/a.rs"), "later\n");
     repo.rollback(&["redo"]).ok();
     assert_eq!(
         repo.read("src/a.rs"),
@@ -448,10 +445,7 @@ fn an_edit_after_an_operation_survives_undo_and_redo() {
 /// `log` marks the operations an undo reverted, until they are redone.
 #[test]
 fn log_marks_undone_operations() {
-    let repo = TestRepo::fixture("basic");
-    repo.rollback(&["checkpoint", "base"]).ok();
-    repo.write("src/a.rs", "later\n");
-    repo.git(&["commit", "-q", "-am", "later"]);
+    let repo = later_than_base();
     let to = repo.rollback(&["to", "base", "--json"]).ok().json();
     let undo = repo.rollback(&["undo", "--json"]).ok().json();
     let (to, undo) = (to["id"].as_str().unwrap(), undo["id"].as_str().unwrap());
@@ -513,10 +507,7 @@ fn undo_to_reverts_several_operations_at_once() {
 /// `log --kind`, `log --since`, `log OP`, and their bad input.
 #[test]
 fn log_filters_and_shows_one_event_in_full() {
-    let repo = TestRepo::fixture("basic");
-    repo.rollback(&["checkpoint", "base"]).ok();
-    repo.write("src/a.rs", "later\n");
-    repo.git(&["commit", "-q", "-am", "later"]);
+    let repo = later_than_base();
     let to = repo
         .rollback(&["to", "base", "--reason", "broken", "--json"])
         .ok()
@@ -558,10 +549,7 @@ fn log_filters_and_shows_one_event_in_full() {
 /// says why it cannot be done.
 #[test]
 fn gc_expires_old_snapshots_and_keeps_what_undo_needs() {
-    let repo = TestRepo::fixture("basic");
-    repo.rollback(&["checkpoint", "base"]).ok();
-    repo.write("src/a.rs", "later\n");
-    repo.git(&["commit", "-q", "-am", "later"]);
+    let repo = later_than_base();
     let first = repo.rollback(&["to", "base", "--json"]).ok().json();
     let first = first["id"].as_str().unwrap().to_owned();
     let second = repo
@@ -641,4 +629,13 @@ fn gc_waits_for_the_lock_and_refuses() {
     )
     .fails(3, "holds the lock");
     assert_eq!(repo.observe(), before);
+}
+
+/// basic.sh with a clean checkpoint `base`, then a commit changing `src/a.rs`.
+fn later_than_base() -> TestRepo {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    repo.write("src/a.rs", "later\n");
+    repo.git(&["commit", "-q", "-am", "later"]);
+    repo
 }
