@@ -677,7 +677,10 @@ fn ensure_unlocked<'a>(
         if lock.exists() {
             return Err(
                 Error::refused(format!("'{name}' is locked: '{}' exists", lock.display())).hint(
-                    "another git process is updating it; if none is running, remove that file",
+                    format!(
+                        "another git process is updating it; if none is running (a killed one left it): rm '{}'",
+                        lock.display()
+                    ),
                 ),
             );
         }

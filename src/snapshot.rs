@@ -1090,7 +1090,10 @@ impl IndexLock {
             .map(IndexLock)
             .map_err(|_| {
                 Error::refused(format!("the index is locked: '{}.lock' exists", path.display()))
-                    .hint("another git process is running (a commit, an editor's git integration); if none is, remove that file")
+                    .hint(format!(
+                        "another git process is running (a commit, an editor's git integration); if none is (a killed one left it): rm '{}.lock'",
+                        path.display()
+                    ))
             })
     }
 }
