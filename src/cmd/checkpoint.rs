@@ -27,8 +27,8 @@ pub struct Args {
     #[arg(short, long)]
     pub message: Option<String>,
 
-    /// Name it sprint-N and record it as sprint N's start
-    #[arg(long, value_name = "N")]
+    /// Name it sprint-N and record it as sprint N's start (instead of NAME)
+    #[arg(long, value_name = "N", conflicts_with = "name")]
     pub sprint: Option<u32>,
 
     /// Record the stage (phase, story or feature) this checkpoint belongs to

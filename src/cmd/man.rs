@@ -26,8 +26,10 @@ pub fn run(_args: Args) -> Result<()> {
         page.render_description_section(&mut out)?;
         page.render_options_section(&mut out)?;
     }
-    std::io::Write::write_all(&mut std::io::stdout().lock(), &out)?;
-    Ok(())
+    match std::io::Write::write_all(&mut std::io::stdout().lock(), &out) {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        other => Ok(other?),
+    }
 }
 
 /// Print a shell completion script on stdout.
@@ -39,11 +41,12 @@ pub struct CompletionArgs {
 
 pub fn completions(args: CompletionArgs) -> Result<()> {
     let mut command = super::Cli::command().bin_name("git-rollback");
-    clap_complete::generate(
-        args.shell,
-        &mut command,
-        "git-rollback",
-        &mut std::io::stdout(),
-    );
-    Ok(())
+    // Into memory first: clap_complete panics on a write error, and a
+    // reader that stops early (`| head -1`) closes the pipe.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "git-rollback", &mut script);
+    match std::io::Write::write_all(&mut std::io::stdout().lock(), &script) {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        other => Ok(other?),
+    }
 }

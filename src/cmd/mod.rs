@@ -125,7 +125,10 @@ impl Context {
 
 /// Run the parsed command line.
 pub fn run(cli: Cli, ui: &Ui) -> Result<()> {
-    let mut cwd = std::env::current_dir()?;
+    let mut cwd = std::env::current_dir().map_err(|err| {
+        git_rollback::Error::usage(format!("cannot read the current directory: {err}"))
+            .hint("it was probably deleted: cd to the repository again")
+    })?;
     for dir in &cli.directory {
         cwd = cwd.join(dir);
     }

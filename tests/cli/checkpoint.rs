@@ -238,3 +238,18 @@ fn checkpoint_dry_run_creates_nothing() {
     assert_eq!(json["counts"]["untracked"], 1);
     assert_eq!(repo.observe(), before, "no tag, no note, no file changed");
 }
+
+/// A name and `--sprint` together: refused, not silently one of them.
+#[test]
+fn a_name_and_sprint_together_are_refused() {
+    let repo = TestRepo::fixture("basic");
+    let before = repo.observe();
+    let run = repo.rollback(&["checkpoint", "foo", "--sprint", "4"]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("cannot be used with"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(repo.observe(), before);
+}

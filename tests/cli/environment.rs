@@ -152,3 +152,30 @@ fn a_reftable_repository_is_refused_before_anything_changes() {
     assert_eq!(repo.observe(), before);
     assert!(!repo.path.join(".git/rollback").exists());
 }
+
+/// Started in a directory that was deleted: a clear error, exit 2.
+#[test]
+fn a_deleted_current_directory_is_a_clear_error() {
+    let repo = TestRepo::fixture("basic");
+    std::fs::create_dir(repo.path.join("gone")).unwrap();
+    let before = repo.observe();
+    // The hermetic environment of the harness, for a shell that removes
+    // its own directory and then starts the binary there.
+    let hermetic = repo.rollback_command(&[]);
+    let output = std::process::Command::new("sh")
+        .args(["-c", "rmdir ../gone && exec \"$BIN\" list"])
+        .current_dir(repo.path.join("gone"))
+        .env_clear()
+        .envs(hermetic.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
+        .env("BIN", crate::support::BIN)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("error: cannot read the current directory"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("deleted"), "{stderr}");
+    assert_eq!(repo.observe(), before);
+}

@@ -53,3 +53,30 @@ fn completions_are_generated_for_each_shell() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `completions bash | head -1`: a reader that stops early is not an error.
+#[test]
+fn completions_into_a_closed_pipe_exit_quietly() {
+    let repo = crate::support::TestRepo::bare_directory();
+    let mut child = repo
+        .rollback_command(&["completions", "bash"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader is gone before the script is written (a reader that stops
+    // at once; had the script fitted in the pipe first, all is fine too).
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
