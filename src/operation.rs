@@ -828,6 +828,7 @@ fn move_head(
     match &after.branch {
         Some(branch) => {
             let name: gix::refs::FullName = branch.as_str().try_into()?;
+            let stays = before.branch.as_ref() == Some(branch);
             edits.push(RefEdit {
                 change: Change::Update {
                     log: log.clone(),
@@ -837,10 +838,16 @@ fn move_head(
                     },
                     new: RefTarget::Object(after.oid()?),
                 },
-                name: name.clone(),
-                deref: false,
+                // Through HEAD when it stays on the branch: HEAD's reflog gets
+                // the entry too, as with `git reset`.
+                name: if stays {
+                    "HEAD".try_into()?
+                } else {
+                    name.clone()
+                },
+                deref: stays,
             });
-            if before.branch.as_ref() != Some(branch) {
+            if !stays {
                 edits.push(RefEdit {
                     change: Change::Update {
                         log,

@@ -8,9 +8,17 @@ use serde::Serialize;
 
 use crate::ledger::{Event, Kind};
 
-/// Events that are rollbacks (undo is counted apart).
+/// Events that are rollbacks (undo is counted apart): a rollback kind that
+/// changed something (a file, the index or HEAD), not a no-op.
 pub fn is_rollback(event: &Event) -> bool {
-    event.is_undoable() && event.kind.is_rollback()
+    if !event.is_undoable() || !event.kind.is_rollback() {
+        return false;
+    }
+    let applied = event
+        .details_as::<crate::operation::Applied>()
+        .unwrap_or_default();
+    let moved = event.head_before != event.head_after;
+    moved || applied.restored > 0 || applied.deleted > 0 || !applied.paths.is_empty()
 }
 
 #[derive(Debug, Default, Serialize)]

@@ -639,3 +639,24 @@ fn later_than_base() -> TestRepo {
     repo.git(&["commit", "-q", "-am", "later"]);
     repo
 }
+
+/// Rollbacks and undos write HEAD's reflog too, as `git reset` does; a
+/// rollback that changed nothing is not counted by `stats`.
+#[test]
+fn head_reflog_records_rollbacks_and_stats_skip_no_ops() {
+    let repo = later_than_base();
+    repo.rollback(&["to", "base"]).ok();
+    assert!(repo
+        .git(&["reflog", "-1", "--format=%gs", "HEAD"])
+        .starts_with("rollback: to base"));
+    repo.rollback(&["undo"]).ok();
+    assert!(repo
+        .git(&["reflog", "-1", "--format=%gs", "HEAD"])
+        .starts_with("rollback: undo"));
+    // Back at `later`; `files` of a path that already matches changes nothing.
+    repo.rollback(&["files", "src/b.rs", "--from", "base", "--no-test"])
+        .ok();
+    let stats = repo.rollback(&["stats", "--json"]).ok().json();
+    assert_eq!(stats["rollbacks"], 1, "{stats}");
+    assert_eq!(stats["by_kind"]["to"], 1, "{stats}");
+}
