@@ -65,7 +65,12 @@ fn resolve(
             )
         }
         Which::Recorded => (
-            migration::recorded(&ledger::read_all(repo)?),
+            {
+                let events = ledger::read_all(repo)?;
+                let history = operation::history(repo, &events)?;
+                let in_effect = history.done.iter().map(|e| e.id.as_str()).collect();
+                migration::recorded(&events, &in_effect)
+            },
             None,
             None,
             migration::RECORDED.to_owned(),

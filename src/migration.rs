@@ -519,10 +519,12 @@ pub struct Recorded {
 /// How a `map-revert` event names the recorded map.
 pub const RECORDED: &str = "recorded";
 
-/// The moves recorded with `map record` since the recorded map was last reverted.
-pub fn recorded(events: &[Event]) -> Map {
+/// The moves recorded with `map record` since the recorded map was last
+/// reverted, among the operations `in_effect` (an undone record or revert
+/// does not count).
+pub fn recorded(events: &[Event], in_effect: &std::collections::HashSet<&str>) -> Map {
     let mut moves = Vec::new();
-    for event in events {
+    for event in events.iter().filter(|e| in_effect.contains(e.id.as_str())) {
         let reverted_recorded = event.kind == Kind::MapRevert
             && event
                 .details_as::<Reverted>()

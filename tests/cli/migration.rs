@@ -267,3 +267,29 @@ fn record_moves_and_the_recorded_map_reverts() {
     repo.rollback(&["map", "record", "lib/nothing", "x"])
         .fails(3, "'lib/nothing' is missing");
 }
+
+/// Undoing a revert of the recorded map brings the recorded moves back; an
+/// undone record is not in the map.
+#[test]
+fn undoing_a_revert_or_a_record_is_followed_by_the_recorded_map() {
+    let repo = TestRepo::fixture("devpilot");
+    repo.rollback(&["map", "record", "lib/orchestration", "core/orchestration"])
+        .ok();
+    repo.rollback(&["map", "record", "lib/run.sh", "pilot/run.sh"])
+        .ok();
+    repo.rollback(&["map", "revert"]).ok();
+    let shown = repo.rollback(&["map", "show", "--json"]).ok().json();
+    assert_eq!(moves(&shown).len(), 0);
+    repo.rollback(&["undo"]).ok();
+    let shown = repo.rollback(&["map", "show", "--json"]).ok().json();
+    assert_eq!(moves(&shown).len(), 2, "{shown}");
+    repo.rollback(&["undo"]).ok();
+    let shown = repo.rollback(&["map", "show", "--json"]).ok().json();
+    assert_eq!(
+        moves(&shown),
+        [(
+            "lib/orchestration".to_owned(),
+            "core/orchestration".to_owned()
+        )]
+    );
+}
