@@ -865,16 +865,44 @@ pub struct Restored {
 /// tree, index and HEAD are not touched): every check first, then the
 /// archive is verified while it is extracted to a staging directory, and
 /// only then moved into place.
+///
+/// Files already in the directory that the backup would replace are
+/// refused (listed) unless `force`: nothing keeps a copy of them.
 pub fn restore_into(
     repo: &Repo,
     archive: &Archive,
     into: &Path,
     dry_run: bool,
+    force: bool,
 ) -> Result<Restored> {
     std::fs::create_dir_all(into)
         .map_err(|e| crate::error::io(e, format!("creating '{}'", into.display())))?;
     let target = std::fs::canonicalize(into)?;
     let selection = archive.check(&target)?;
+    if !force {
+        let mut replaced = Vec::new();
+        for entry in archive.entries()? {
+            let entry = entry?;
+            if target.join(entry.relative()).symlink_metadata().is_ok() {
+                replaced.push(entry.path.to_string());
+            }
+        }
+        if !replaced.is_empty() {
+            let shown: Vec<&str> = replaced.iter().take(20).map(String::as_str).collect();
+            return Err(Error::refused(format!(
+                "'{}' already holds {} of the backup's files, which would be replaced: {}{}",
+                target.display(),
+                replaced.len(),
+                shown.join(", "),
+                if replaced.len() > shown.len() {
+                    ", …"
+                } else {
+                    ""
+                }
+            ))
+            .hint("restore into an empty directory, or pass --force to replace them"));
+        }
+    }
     let restored = Restored {
         id: archive.manifest.id.clone(),
         target: target.display().to_string(),

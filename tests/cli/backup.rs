@@ -601,3 +601,41 @@ fn restore_in_place_is_planned_and_recorded_like_to() {
     repo.rollback(&["backup", "restore", &id, ".env"]).ok();
     assert_eq!(repo.read(".env"), "SECRET=1\n");
 }
+
+/// `--into` an existing directory: files there that the backup would
+/// replace are refused and listed, unless `--force`.
+#[test]
+fn restore_into_a_directory_never_overwrites_without_force() {
+    let repo = TestRepo::fixture("basic");
+    let id = create(&repo, &[]);
+    let into = repo.path.parent().unwrap().join("into");
+    std::fs::create_dir_all(into.join("src")).unwrap();
+    std::fs::write(into.join("src/a.rs"), "mine\n").unwrap();
+    std::fs::write(into.join("unrelated.txt"), "also mine\n").unwrap();
+    let before = files_in(&into);
+    repo.rollback(&["backup", "restore", &id, "--into", into.to_str().unwrap()])
+        .fails(
+            3,
+            "already holds 1 of the backup's files, which would be replaced: src/a.rs",
+        );
+    assert_eq!(files_in(&into), before);
+    repo.rollback(&[
+        "backup",
+        "restore",
+        &id,
+        "--into",
+        into.to_str().unwrap(),
+        "--force",
+    ])
+    .ok();
+    assert_eq!(
+        std::fs::read_to_string(into.join("src/a.rs")).unwrap(),
+        "pub fn a() { 1 }\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(into.join("unrelated.txt")).unwrap(),
+        "also mine\n"
+    );
+    repo.rollback(&["backup", "restore", &id, "--force"])
+        .fails(2, "--into");
+}

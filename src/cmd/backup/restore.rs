@@ -30,6 +30,10 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     pub into: Option<PathBuf>,
 
+    /// With --into: replace files already in DIR (not saved anywhere)
+    #[arg(long, requires = "into")]
+    pub force: bool,
+
     /// Check everything and print what would be restored; change nothing
     #[arg(short = 'n', long)]
     pub dry_run: bool,
@@ -98,6 +102,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
             &archive,
             &context.cwd.join(into),
             args.dry_run,
+            args.force,
         )?);
     }
     let checks = crate::cmd::verify_checks(settings.verify.as_deref(), args.no_verify);
