@@ -161,17 +161,39 @@ pub fn load(repo: &Repo) -> Result<Settings> {
         test_command: git(TEST_COMMAND_KEY).or_else(|| project.files.test.clone()),
         test_map: project.files.test_map.clone(),
         backup_dir: git(BACKUP_DIR_KEY).or_else(|| project.backup.dir.clone()),
-        backup_include_ignored: config
-            .boolean(BACKUP_INCLUDE_IGNORED_KEY)
+        backup_include_ignored: git_boolean(repo, BACKUP_INCLUDE_IGNORED_KEY)?
             .or(project.backup.include_ignored)
             .unwrap_or(false),
-        backup_keep: config
-            .integer(BACKUP_KEEP_KEY)
-            .and_then(|n| u32::try_from(n).ok())
-            .or(project.backup.keep)
-            .unwrap_or(BACKUP_KEEP_DEFAULT),
+        backup_keep: git_number(repo, BACKUP_KEEP_KEY)?
+            .or(project.backup.keep.map(u64::from))
+            .unwrap_or(u64::from(BACKUP_KEEP_DEFAULT)) as u32,
         project,
     })
+}
+
+/// A boolean `git config` value, or an error naming the key (a bad value is
+/// never silently ignored).
+pub fn git_boolean(repo: &Repo, key: &str) -> Result<Option<bool>> {
+    repo.git.config_snapshot().try_boolean(key).map_err(|err| {
+        Error::usage(format!("git config {key}: {err}"))
+            .hint(format!("set it to true or false: git config {key} true"))
+    })
+}
+
+/// A non-negative whole-number `git config` value (at most u32::MAX), or an
+/// error naming the key.
+pub fn git_number(repo: &Repo, key: &str) -> Result<Option<u64>> {
+    let bad = |what: String| {
+        Error::usage(format!("git config {key}: {what}"))
+            .hint(format!("set it to a whole number: git config {key} 10"))
+    };
+    match repo.git.config_snapshot().try_integer(key) {
+        Ok(None) => Ok(None),
+        Ok(Some(n)) => u32::try_from(n)
+            .map(|n| Some(u64::from(n)))
+            .map_err(|_| bad(format!("{n} is not a whole number from 0 to {}", u32::MAX))),
+        Err(err) => Err(bad(err.to_string())),
+    }
 }
 
 fn read_project_file(path: &Path) -> Result<ProjectFile> {

@@ -104,12 +104,8 @@ impl Lock {
         let dir = repo.common_dir().join("rollback");
         let resource = dir.join("operation");
         let path = dir.join("operation.lock");
-        let timeout = repo
-            .git
-            .config_snapshot()
-            .integer(LOCK_TIMEOUT_KEY)
-            .and_then(|ms| u64::try_from(ms).ok())
-            .unwrap_or(LOCK_TIMEOUT_DEFAULT_MS);
+        let timeout =
+            crate::config::git_number(repo, LOCK_TIMEOUT_KEY)?.unwrap_or(LOCK_TIMEOUT_DEFAULT_MS);
         let take = |mode| {
             gix::lock::File::acquire_to_update_resource(&resource, mode, Some(repo.common_dir()), 0)
         };

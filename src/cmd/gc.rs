@@ -1,7 +1,7 @@
 //! `git rollback gc`: expire old safety snapshots.
 
 use git_rollback::gc::{self, Collected, KEEP_DAYS_DEFAULT, KEEP_DAYS_KEY, KEEP_DEFAULT};
-use git_rollback::{Error, Result};
+use git_rollback::Result;
 
 use super::Context;
 use crate::ui::{Report, Ui};
@@ -54,12 +54,9 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let _lock = context.lock(&repo, "gc", ui)?;
     let keep_days = match args.keep_days {
         Some(days) => days,
-        None => match repo.git.config_snapshot().integer(KEEP_DAYS_KEY) {
-            Some(days) => u64::try_from(days).map_err(|_| {
-                Error::usage(format!("{KEEP_DAYS_KEY} = {days} is not a number of days"))
-            })?,
-            None => KEEP_DAYS_DEFAULT,
-        },
+        None => {
+            git_rollback::config::git_number(&repo, KEEP_DAYS_KEY)?.unwrap_or(KEEP_DAYS_DEFAULT)
+        }
     };
     ui.print(&gc::collect(&repo, keep_days, args.keep, args.dry_run)?)
 }

@@ -219,3 +219,26 @@ fn a_directory_becoming_a_file_works_unless_it_holds_ignored_files() {
         .fails(3, "ignored files would be overwritten: docs");
     assert_eq!(repo.observe(), before);
 }
+
+/// Bad `git -c rollback.*` values are errors naming the key, never ignored.
+#[test]
+fn bad_git_config_values_are_refused_by_name() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    let before = repo.observe();
+    for (setting, args) in [
+        ("'rollback.backupKeep'='ten'", &["backup", "prune"][..]),
+        ("'rollback.backupKeep'='-3'", &["backup", "prune"][..]),
+        (
+            "'rollback.backupIncludeIgnored'='maybe'",
+            &["backup", "create"][..],
+        ),
+        ("'rollback.lockTimeout'='soon'", &["to", "base"][..]),
+        ("'rollback.snapshotKeepDays'='a while'", &["gc"][..]),
+    ] {
+        let key = setting.split('\'').nth(1).unwrap();
+        repo.rollback_env(&[("GIT_CONFIG_PARAMETERS", setting)], args)
+            .fails(2, &format!("git config {key}"));
+        assert_eq!(repo.observe(), before, "{setting}");
+    }
+}
