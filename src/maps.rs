@@ -20,8 +20,21 @@ pub enum Which {
     Recorded,
 }
 
-/// Move a file or directory (like `git mv`) and record the move.
-pub fn record(repo: &Repo, step: Move, dry_run: bool) -> Result<Outcome> {
+/// Move a file or directory (like `git mv`) and record the move. As with
+/// `git mv`, a destination that is an existing directory (or ends in `/`)
+/// receives the source inside it.
+pub fn record(repo: &Repo, mut step: Move, dry_run: bool) -> Result<Outcome> {
+    let into_directory =
+        step.destination.ends_with('/') || repo.workdir().join(&step.destination).is_dir();
+    if into_directory {
+        let name = step.source.rsplit('/').next().unwrap_or(&step.source);
+        let directory = step.destination.trim_end_matches('/');
+        step.destination = if directory.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{directory}/{name}")
+        };
+    }
     let mut request = Request::new(
         Kind::MapRecord,
         Target::Derived(vec![Step::Move(vec![step.clone()])]),

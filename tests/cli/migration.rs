@@ -293,3 +293,25 @@ fn undoing_a_revert_or_a_record_is_followed_by_the_recorded_map() {
         )]
     );
 }
+
+/// `map record FILE DIR/` moves the file into an existing directory, as
+/// `git mv` does, and records the full destination.
+#[test]
+fn record_into_an_existing_directory_moves_inside_it() {
+    let repo = TestRepo::fixture("devpilot");
+    std::fs::create_dir_all(repo.path.join("pilot")).unwrap();
+    repo.rollback(&["map", "record", "lib/run.sh", "pilot/"])
+        .ok();
+    assert!(repo.exists("pilot/run.sh") && !repo.exists("lib/run.sh"));
+    repo.rollback(&["map", "record", "docs/README.md", "lib"])
+        .ok();
+    assert!(repo.exists("lib/README.md"));
+    let shown = repo.rollback(&["map", "show", "--json"]).ok().json();
+    assert_eq!(
+        moves(&shown),
+        [
+            ("lib/run.sh".to_owned(), "pilot/run.sh".to_owned()),
+            ("docs/README.md".to_owned(), "lib/README.md".to_owned())
+        ]
+    );
+}

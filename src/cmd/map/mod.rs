@@ -203,9 +203,13 @@ fn show(args: SourceArgs, context: &Context, ui: &Ui) -> Result<()> {
 fn record(args: RecordArgs, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
     let _lock = context.lock(&repo, "map record", ui)?;
+    let mut destination = repo.relative_path(&context.cwd, &args.destination)?;
+    if args.destination.to_string_lossy().ends_with('/') {
+        destination.push('/');
+    }
     let step = Move {
         source: repo.relative_path(&context.cwd, &args.source)?,
-        destination: repo.relative_path(&context.cwd, &args.destination)?,
+        destination,
     };
     ui.print(&maps::record(&repo, step, args.dry_run)?)
 }
