@@ -77,17 +77,19 @@ fn resolve(
                 format!("derived from {checkpoint}"),
             )
         }
-        Which::Recorded => (
-            {
-                let events = ledger::read_all(repo)?;
-                let history = operation::history(repo, &events)?;
-                let in_effect = history.done.iter().map(|e| e.id.as_str()).collect();
-                migration::recorded(&events, &in_effect)
-            },
-            None,
-            None,
-            migration::RECORDED.to_owned(),
-        ),
+        Which::Recorded => {
+            let events = ledger::read_all(repo)?;
+            let history = operation::history(repo, &events)?;
+            let in_effect = history.done.iter().map(|e| e.id.as_str()).collect();
+            let (map, first) = migration::recorded(&events, &in_effect);
+            // The state before the first recorded move tells the drift.
+            let before = first
+                .and_then(|e| e.snapshot.as_deref())
+                .and_then(|id| gix::ObjectId::from_hex(id.as_bytes()).ok())
+                .map(|id| snapshot::State::of_commit(repo, id))
+                .transpose()?;
+            (map, before, None, migration::RECORDED.to_owned())
+        }
     })
 }
 

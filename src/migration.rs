@@ -521,9 +521,14 @@ pub const RECORDED: &str = "recorded";
 
 /// The moves recorded with `map record` since the recorded map was last
 /// reverted, among the operations `in_effect` (an undone record or revert
-/// does not count).
-pub fn recorded(events: &[Event], in_effect: &std::collections::HashSet<&str>) -> Map {
+/// does not count), and the event of the first of them (its safety snapshot
+/// is the state before the moves).
+pub fn recorded<'a>(
+    events: &'a [Event],
+    in_effect: &std::collections::HashSet<&str>,
+) -> (Map, Option<&'a Event>) {
     let mut moves = Vec::new();
+    let mut first = None;
     for event in events.iter().filter(|e| in_effect.contains(e.id.as_str())) {
         let reverted_recorded = event.kind == Kind::MapRevert
             && event
@@ -540,8 +545,9 @@ pub fn recorded(events: &[Event], in_effect: &std::collections::HashSet<&str>) -
                 source: step.source,
                 destination: step.destination,
             });
+            first = Some(event);
         }
     }
     moves.reverse();
-    Map { moves }
+    (Map { moves }, first)
 }

@@ -315,3 +315,30 @@ fn record_into_an_existing_directory_moves_inside_it() {
         ]
     );
 }
+
+/// Drift is found with the recorded map too: the state before the first
+/// recorded move is the reference.
+#[test]
+fn drift_is_listed_with_the_recorded_map() {
+    let repo = TestRepo::fixture("devpilot");
+    std::fs::create_dir_all(repo.path.join("core")).unwrap();
+    repo.rollback(&["map", "record", "lib/orchestration", "core/orchestration"])
+        .ok();
+    let mut spawn = repo.read("core/orchestration/spawn.rs");
+    spawn.push_str("fn added_after_the_move() {}\n");
+    repo.write("core/orchestration/spawn.rs", &spawn);
+    let json = repo
+        .rollback(&["map", "revert", "--dry-run", "--json"])
+        .ok()
+        .json();
+    assert_eq!(
+        json["drift"],
+        serde_json::json!(["core/orchestration/spawn.rs"])
+    );
+    repo.rollback(&["map", "revert"]).ok();
+    assert_eq!(
+        repo.read("lib/orchestration/spawn.rs"),
+        spawn,
+        "moved back with the edit"
+    );
+}
