@@ -82,12 +82,12 @@ fn resolve(
             let history = operation::history(repo, &events)?;
             let in_effect = history.done.iter().map(|e| e.id.as_str()).collect();
             let (map, first) = migration::recorded(&events, &in_effect);
-            // The state before the first recorded move tells the drift.
+            // The state before the first recorded move tells the drift (none
+            // to tell when its snapshot is gone, expired by gc).
             let before = first
                 .and_then(|e| e.snapshot.as_deref())
                 .and_then(|id| gix::ObjectId::from_hex(id.as_bytes()).ok())
-                .map(|id| snapshot::State::of_commit(repo, id))
-                .transpose()?;
+                .and_then(|id| snapshot::State::of_commit(repo, id).ok());
             (map, before, None, migration::RECORDED.to_owned())
         }
     })
