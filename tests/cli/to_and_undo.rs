@@ -660,3 +660,18 @@ fn head_reflog_records_rollbacks_and_stats_skip_no_ops() {
     assert_eq!(stats["rollbacks"], 1, "{stats}");
     assert_eq!(stats["by_kind"]["to"], 1, "{stats}");
 }
+
+/// `report CHECKPOINT` reports the newest rollback to it that changed
+/// something, not a later one that changed nothing.
+#[test]
+fn report_by_checkpoint_skips_rollbacks_that_changed_nothing() {
+    let repo = later_than_base();
+    let to = repo.rollback(&["to", "base", "--json"]).ok().json();
+    repo.rollback(&["files", "src/b.rs", "--from", "base", "--no-test"])
+        .ok();
+    let report = repo.rollback(&["report", "base"]).ok().stdout();
+    assert!(
+        report.contains(&format!("`{}`", to["id"].as_str().unwrap())),
+        "{report}"
+    );
+}
