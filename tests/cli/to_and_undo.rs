@@ -576,31 +576,23 @@ fn gc_expires_old_snapshots_and_keeps_what_undo_needs() {
         .map(|e| e["id"].as_str().unwrap())
         .collect();
     assert_eq!(listed, [first.as_str()]);
-    assert!(
+    let snapshot_ref_exists = || {
         repo.git_run(&[
             "rev-parse",
             "--verify",
             "-q",
-            &format!("refs/rollback/snapshots/{first}")
+            &format!("refs/rollback/snapshots/{first}"),
         ])
         .code()
             == 0
-    );
+    };
+    assert!(snapshot_ref_exists(), "a dry run removes nothing");
     let done = repo
         .rollback(&["gc", "--keep-days", "0", "--keep", "1", "--json"])
         .ok()
         .json();
     assert_eq!(done["expired"], dry["expired"]);
-    assert!(
-        repo.git_run(&[
-            "rev-parse",
-            "--verify",
-            "-q",
-            &format!("refs/rollback/snapshots/{first}")
-        ])
-        .code()
-            != 0
-    );
+    assert!(!snapshot_ref_exists());
     repo.fsck();
     let before = repo.observe();
     repo.rollback(&["undo", &first])
