@@ -119,6 +119,13 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
             details,
         },
     )?;
+    if created.checkpoint.untracked && !created.dry_run {
+        ui.warn(&format!(
+            "checkpoint '{}' holds untracked files (in its snapshot's third parent); \
+             `git push --tags` would publish them: push checkpoints by name, or delete the tag before pushing all tags",
+            created.checkpoint.id
+        ));
+    }
     let backup = if let (Some(settings), false) = (&settings, args.dry_run) {
         let options = git_rollback::backup::CreateOptions {
             message: Some(format!("checkpoint {}", created.checkpoint.id)),

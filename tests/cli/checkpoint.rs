@@ -253,3 +253,21 @@ fn a_name_and_sprint_together_are_refused() {
     );
     assert_eq!(repo.observe(), before);
 }
+
+/// A checkpoint whose snapshot holds untracked files warns that pushing all
+/// tags would publish them; a clean one does not.
+#[test]
+fn a_checkpoint_with_untracked_files_warns_about_pushing_tags() {
+    let repo = TestRepo::fixture("dirty");
+    let run = repo.rollback(&["checkpoint", "with-untracked"]).ok();
+    assert!(
+        run.stderr()
+            .starts_with("warning: checkpoint 'with-untracked' holds untracked files")
+            && run.stderr().contains("git push --tags"),
+        "{}",
+        run.stderr()
+    );
+    let clean = TestRepo::fixture("basic");
+    let run = clean.rollback(&["checkpoint", "clean"]).ok();
+    assert_eq!(run.stderr(), "");
+}
