@@ -17,7 +17,7 @@ use crate::repo::Repo;
 pub fn dir(repo: &Repo, settings: &Settings) -> PathBuf {
     match settings.backup_dir.as_deref().filter(|d| !d.is_empty()) {
         Some(dir) => repo.workdir().join(dir),
-        None => repo.common_dir().join("rollback").join("backups"),
+        None => repo.rollback_dir().join("backups"),
     }
 }
 
@@ -25,9 +25,7 @@ pub fn dir(repo: &Repo, settings: &Settings) -> PathBuf {
 /// remembered (one relative path a line), so they stay protected when the
 /// setting that named them changes (`.rollback.toml` is itself rolled back).
 fn remembered_dirs(repo: &Repo) -> PathBuf {
-    repo.common_dir()
-        .join("rollback")
-        .join("backup-dirs-in-worktree")
+    repo.rollback_dir().join("backup-dirs-in-worktree")
 }
 
 /// `dir` relative to the work tree root, when it lies inside the work tree.
@@ -389,9 +387,7 @@ pub fn create(
     let manifest = Manifest {
         version: 2,
         id: id.clone(),
-        created: jiff::Timestamp::now()
-            .strftime("%Y-%m-%dT%H:%M:%S.%6fZ")
-            .to_string(),
+        created: crate::ledger::timestamp(jiff::Timestamp::now()),
         message: options.message,
         checkpoint: options.checkpoint,
         include_ignored,

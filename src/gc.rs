@@ -38,7 +38,7 @@ pub struct Expired {
 
 /// The file listing the operations whose snapshots were expired here.
 fn expired_list(repo: &Repo) -> std::path::PathBuf {
-    repo.common_dir().join("rollback").join("expired")
+    repo.rollback_dir().join("expired")
 }
 
 /// When the safety snapshot of operation `id` was expired here, if it was.
@@ -97,12 +97,7 @@ pub fn collect(repo: &Repo, keep_days: u64, keep: usize, dry_run: bool) -> Resul
             if let Some(reference) = repo.git.try_find_reference(name.as_str())? {
                 reference.delete().context(format!("deleting {name}"))?;
             }
-            crate::archive::check_id(&gone.id)?;
-            let saved = repo
-                .common_dir()
-                .join("rollback")
-                .join("saved")
-                .join(&gone.id);
+            let saved = operation::saved_dir(repo, &gone.id)?;
             match std::fs::remove_dir_all(&saved) {
                 Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
                     return Err(crate::error::io(

@@ -141,8 +141,7 @@ pub struct Event {
 impl Event {
     /// A new event with a fresh id, the current time and the committer as author.
     pub fn new(repo: &Repo, kind: Kind, object: ObjectId) -> Result<Event> {
-        let now = jiff::Timestamp::now();
-        let at = now.strftime("%Y-%m-%dT%H:%M:%S.%6fZ").to_string();
+        let at = timestamp(jiff::Timestamp::now());
         Ok(Event {
             id: new_id(&at, kind.as_str(), object),
             kind,
@@ -177,6 +176,12 @@ impl Event {
     pub fn is_undoable(&self) -> bool {
         self.snapshot.is_some()
     }
+}
+
+/// A time as the ledger writes it (RFC 3339 UTC with microseconds), so that
+/// such texts sort, and compare, in time order.
+pub fn timestamp(at: jiff::Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%S.%6fZ").to_string()
 }
 
 /// Merge `details` (a struct serialized as an object) into `map`.

@@ -101,7 +101,7 @@ impl Holder {
 impl Lock {
     /// Take the repository lock for `what` (the command line, shown to a waiting operation).
     pub fn acquire(repo: &Repo, what: &str) -> Result<Lock> {
-        let dir = repo.common_dir().join("rollback");
+        let dir = repo.rollback_dir();
         let resource = dir.join("operation");
         let path = dir.join("operation.lock");
         let timeout =

@@ -581,9 +581,9 @@ pub struct Saved {
 }
 
 /// `$GIT_DIR/rollback/saved/<id>/`: copies of files no snapshot holds.
-fn saved_dir(repo: &Repo, id: &str) -> Result<std::path::PathBuf> {
+pub fn saved_dir(repo: &Repo, id: &str) -> Result<std::path::PathBuf> {
     crate::archive::check_id(id)?;
-    Ok(repo.common_dir().join("rollback").join("saved").join(id))
+    Ok(repo.rollback_dir().join("saved").join(id))
 }
 
 /// Create `dir` and its missing parents readable by the owner only (saved

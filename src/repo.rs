@@ -228,6 +228,12 @@ impl Repo {
         })
     }
 
+    /// `$GIT_DIR/rollback` of the common dir: the tool's own files (lock,
+    /// backups, saved copies, remembered lists), shared by all worktrees.
+    pub fn rollback_dir(&self) -> PathBuf {
+        self.common_dir().join("rollback")
+    }
+
     /// This worktree's own git dir (where MERGE_HEAD and the index live).
     pub fn git_dir(&self) -> &Path {
         self.git.git_dir()

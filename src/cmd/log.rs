@@ -66,7 +66,7 @@ fn since(value: &str) -> Result<String> {
             Error::usage(format!("--since '{value}' is not a time"))
                 .hint("give a date (2026-11-01) or an RFC 3339 time (2026-11-01T09:00:00Z)")
         })?;
-    Ok(at.strftime("%Y-%m-%dT%H:%M:%S.%6fZ").to_string())
+    Ok(ledger::timestamp(at))
 }
 
 impl Report for Event {
