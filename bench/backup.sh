@@ -80,7 +80,7 @@ best() {
   echo "$best"
 }
 rss() { cat "$out/rss"; }
-ratio() { awk "BEGIN{printf \"%.2f\", $1/$2}"; }
+source "$here/bench/lib.sh"
 # Backups go outside the repository for a fair comparison with tar.
 git config rollback.backupDir "$out/backups"
 mkdir -p "$out/backups"

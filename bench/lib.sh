@@ -1,4 +1,4 @@
-# Shared by bench/run.sh and bench/real.sh (sourced): timing and ratios.
+# Shared by the bench/ scripts (sourced): timing and ratios.
 
 # best_of SETUP COMMAND...: the minimum wall time in seconds over $runs runs
 # of COMMAND, each after SETUP (untimed).
@@ -18,4 +18,4 @@ best_of() {
 }
 
 # ratio A B: A / B with two decimals.
-ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
+ratio() { awk "BEGIN{printf \"%.2f\", $1/$2}"; }
