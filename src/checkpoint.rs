@@ -171,7 +171,8 @@ pub fn create(repo: &Repo, options: CreateOptions) -> Result<Created> {
     } else {
         PreviousValue::MustNotExist
     };
-    repo.git
+    let tag = repo
+        .git
         .tag(
             format!("checkpoint/{name}"),
             capture.state.commit,
@@ -182,7 +183,12 @@ pub fn create(repo: &Repo, options: CreateOptions) -> Result<Created> {
         )
         .context(format!("creating tag {PREFIX}{name}"))?;
 
-    let mut event = Event::new(repo, ledger::Kind::Checkpoint, capture.state.commit)?;
+    // The event is the note of the tag object itself: every checkpoint has
+    // its own note (`git notes --ref=rollback show checkpoint/<name>`), where
+    // a note on the commit would grow by one line per checkpoint of a clean
+    // HEAD and make each checkpoint rewrite all the earlier ones.
+    let tag_id = tag.id().detach();
+    let mut event = Event::new(repo, ledger::Kind::Checkpoint, tag_id)?;
     event.checkpoint = Some(name.clone());
     event.head_before = Some(head);
     event.details = options.details;

@@ -260,6 +260,108 @@ pub fn read_all(repo: &Repo) -> Result<Vec<Event>> {
     Ok(events)
 }
 
+/// The events newest first, read back through the ledger's own history one
+/// commit at a time, up to and including the first event for which `enough`
+/// says so (or all of them): `log -n 20` reads 20 notes commits, not every
+/// note. Each commit this tool writes adds one event and names it in its
+/// message; a history with other commits (a notes merge, a hand-written note)
+/// is read whole instead, with the same result.
+pub fn read_newest(repo: &Repo, mut enough: impl FnMut(&Event) -> bool) -> Result<Vec<Event>> {
+    let (mut events, done) = walk_newest(repo, &mut enough)?;
+    if !done {
+        // The rest in bulk, going on from the last event the walk read.
+        let seen: std::collections::HashSet<String> = events.iter().map(|e| e.id.clone()).collect();
+        for event in read_all(repo)? {
+            if seen.contains(&event.id) {
+                continue;
+            }
+            let stop = enough(&event);
+            events.push(event);
+            if stop {
+                break;
+            }
+        }
+    }
+    Ok(events)
+}
+
+/// How many events [`read_newest`] reads commit by commit before it reads
+/// the rest in bulk.
+const WALK_LIMIT: usize = 500;
+
+/// [`read_newest`] through the notes commits: the events read, and whether
+/// that is all (false at a commit this tool did not write, or far back).
+fn walk_newest(repo: &Repo, enough: &mut impl FnMut(&Event) -> bool) -> Result<(Vec<Event>, bool)> {
+    let git = &repo.git;
+    let Some(mut reference) = git.try_find_reference(NOTES_REF)? else {
+        return Ok((Vec::new(), true));
+    };
+    let mut next = Some(reference.peel_to_commit()?.id);
+    let mut events = Vec::new();
+    while let Some(id) = next {
+        // Far back, one bulk read of every note is cheaper than a commit
+        // and a tree diff per event.
+        if events.len() == WALK_LIMIT {
+            return Ok((events, false));
+        }
+        let commit = git.find_commit(id)?;
+        let parents: Vec<ObjectId> = commit.parent_ids().map(|p| p.detach()).collect();
+        let message = commit.message_raw_sloppy().to_str_lossy().into_owned();
+        let Some(event_id) = message
+            .trim()
+            .strip_prefix("git-rollback: ")
+            .and_then(|rest| rest.split(' ').nth(1))
+            .map(str::to_owned)
+        else {
+            return Ok((events, false));
+        };
+        let parent_tree = match parents.as_slice() {
+            [] => git.empty_tree(),
+            [parent] => git.find_commit(*parent)?.tree()?,
+            _ => return Ok((events, false)),
+        };
+        let changes = git.diff_tree_to_tree(
+            &parent_tree,
+            &commit.tree()?,
+            gix::diff::Options::default().with_rewrites(None),
+        )?;
+        let needle = format!("\"id\":\"{event_id}\"");
+        let mut found = None;
+        for change in changes {
+            use gix::object::tree::diff::ChangeDetached as C;
+            let (C::Addition { entry_mode, id, .. } | C::Modification { entry_mode, id, .. }) =
+                change
+            else {
+                continue;
+            };
+            if entry_mode.is_tree() {
+                continue;
+            }
+            let blob = git.find_blob(id)?;
+            found = blob
+                .data
+                .lines()
+                .rev()
+                .filter(|line| line.find(needle.as_bytes()).is_some())
+                .find_map(|line| serde_json::from_slice::<Event>(line.trim()).ok())
+                .filter(|event| event.id == event_id);
+            if found.is_some() {
+                break;
+            }
+        }
+        let Some(event) = found else {
+            return Ok((events, false));
+        };
+        let stop = enough(&event);
+        events.push(event);
+        if stop {
+            break;
+        }
+        next = parents.first().copied();
+    }
+    Ok((events, true))
+}
+
 /// Find one event by its id (a unique prefix is enough).
 pub fn find<'a>(events: &'a [Event], id: &str) -> Option<&'a Event> {
     let mut matches = events.iter().filter(|e| e.id.starts_with(id));

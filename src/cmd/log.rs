@@ -129,8 +129,8 @@ impl Report for Logged<'_> {
 
 pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
-    let events = ledger::read_all(&repo)?;
     if let Some(id) = &args.operation {
+        let events = ledger::read_all(&repo)?;
         let event = ledger::find(&events, id).ok_or_else(|| {
             Error::usage(format!("operation '{id}' not found"))
                 .hint("git rollback log lists operations and their ids")
@@ -146,7 +146,22 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
                 .hint("kinds: checkpoint, backup, to, files, sprint, stage, map-record, map-revert, backup-restore, undo, redo, result"));
         }
     }
-    // Undone or not is judged on the whole history, before any filter.
+    // Read only as far back as is shown: until N events pass the filters,
+    // or the first one before --since. Whether an event is undone depends
+    // only on later events (its undos and redos), all of them read by then.
+    let wanted = |e: &Event| {
+        args.kind.as_deref().is_none_or(|k| e.kind.as_str() == k)
+            && since.as_deref().is_none_or(|s| e.at.as_str() >= s)
+    };
+    let mut passed = 0;
+    let events = match (args.max_count, &since) {
+        (None, None) => ledger::read_all(&repo)?,
+        (max, _) => ledger::read_newest(&repo, |e| {
+            passed += usize::from(wanted(e));
+            max.is_some_and(|n| passed >= n) || since.as_deref().is_some_and(|s| e.at.as_str() < s)
+        })?,
+    };
+    // Undone or not is judged on the history read, before any filter.
     let history = operation::history(&repo, &events)?;
     let in_effect: std::collections::HashSet<&str> =
         history.done.iter().map(|e| e.id.as_str()).collect();
@@ -165,8 +180,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     };
     let shown: Vec<Logged> = events
         .iter()
-        .filter(|e| args.kind.as_deref().is_none_or(|k| e.kind.as_str() == k))
-        .filter(|e| since.as_deref().is_none_or(|s| e.at.as_str() >= s))
+        .filter(|e| wanted(e))
         .take(args.max_count.unwrap_or(usize::MAX))
         .map(|event| Logged {
             event,

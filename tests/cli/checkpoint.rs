@@ -36,16 +36,33 @@ fn checkpoint_event_is_a_json_line_in_the_rollback_notes() {
     let repo = TestRepo::fixture("basic");
     repo.rollback(&["checkpoint", "first"]).ok();
     repo.rollback(&["checkpoint", "second"]).ok();
-    // Both checkpoints point at HEAD, so one note holds two lines.
-    let note = repo.git(&["notes", "--ref=rollback", "show", "HEAD"]);
-    let lines: Vec<serde_json::Value> = note
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
+    // Both checkpoints point at HEAD; each event is the note of its own tag
+    // object, so a checkpoint never rewrites the others' note.
+    let lines: Vec<serde_json::Value> = ["first", "second"]
+        .iter()
+        .map(|name| {
+            let note = repo.git(&[
+                "notes",
+                "--ref=rollback",
+                "show",
+                &format!("checkpoint/{name}"),
+            ]);
+            assert_eq!(note.lines().count(), 1, "{note}");
+            serde_json::from_str(note.trim()).unwrap()
+        })
         .collect();
-    assert_eq!(lines.len(), 2, "{note}");
     assert_eq!(lines[0]["kind"], "checkpoint");
     assert_eq!(lines[0]["checkpoint"], "first");
     assert_eq!(lines[1]["checkpoint"], "second");
+    assert_eq!(
+        lines[0]["object"],
+        repo.git(&["rev-parse", "checkpoint/first"]).trim()
+    );
+    assert_ne!(
+        repo.git_run(&["notes", "--ref=rollback", "show", "HEAD"])
+            .code(),
+        0
+    );
     for line in &lines {
         for key in ["id", "kind", "at", "by"] {
             assert!(line[key].is_string(), "{key} missing in {line}");

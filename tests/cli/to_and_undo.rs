@@ -466,6 +466,39 @@ fn log_marks_undone_operations() {
     assert!(!line.contains("undone by"), "{log}");
 }
 
+/// `log -n N` reads only the newest notes commits; what it prints is the
+/// first N lines of the whole log, undone marks included, also when the
+/// ledger's history holds a commit the tool did not write.
+#[test]
+fn log_n_prints_the_newest_n_of_the_whole_log() {
+    let repo = later_than_base();
+    repo.rollback(&["to", "base"]).ok();
+    repo.rollback(&["checkpoint", "second"]).ok();
+    repo.rollback(&["undo"]).ok();
+    repo.rollback(&["checkpoint", "third"]).ok();
+    let check = |why: &str| {
+        let whole = repo.rollback(&["log"]).ok().stdout();
+        assert!(whole.contains("(undone by"), "{whole}");
+        let lines: Vec<&str> = whole.lines().collect();
+        for n in 1..=lines.len() + 1 {
+            let some = repo.rollback(&["log", "-n", &n.to_string()]).ok().stdout();
+            let want = lines[..n.min(lines.len())].join("\n") + "\n";
+            assert_eq!(some, want, "{why}: log -n {n}");
+        }
+        let newest = lines.iter().find(|l| l.contains("  checkpoint ")).unwrap();
+        let one = repo
+            .rollback(&["log", "-n", "1", "--kind", "checkpoint"])
+            .ok()
+            .stdout();
+        assert_eq!(one, format!("{newest}\n"), "{why}");
+    };
+    check("written by the tool");
+    // A line appended by hand makes a commit the tool did not write.
+    repo.git(&["notes", "--ref=rollback", "append", "-m", "by hand", "HEAD"]);
+    repo.rollback(&["checkpoint", "fourth"]).ok();
+    check("after a commit of another writer");
+}
+
 /// `undo --to OP`: the state from before OP, several operations at once, as
 /// one undo that redo re-applies.
 #[test]
