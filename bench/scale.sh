@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # How `list`, `log -n 20` and `checkpoint` scale with the number of
-# checkpoints (run by hand, not in CI). Usage: bench/scale.sh [N...] [RUNS]
-#   N     numbers of checkpoints to measure at (default: 100 1000 10000);
-#         each checkpoint is made by `git rollback checkpoint` itself, so it
-#         also writes one ledger event
-# Prints a Markdown table: best of RUNS (default 5) seconds, beside
+# checkpoints and events (run by hand, not in CI).
+# Usage: bench/scale.sh [N...]
+#   N     numbers of checkpoints to measure at (default: 100 1000 10000).
+#         Everything is made by the tool itself: N checkpoints and, after
+#         every second one, a `to` (an operation and its result line), so the
+#         ledger holds 2·N events.
+# Each N is measured twice: as written (loose refs and objects), then after
+# `git pack-refs --all` and `git repack -ad` (packed). Prints a Markdown
+# table: best of RUNS (env, default 5) seconds, beside
 # `git for-each-ref refs/tags/checkpoint/` and `git log --notes=rollback -n 20`.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-runs=5
+runs=${RUNS:-5}
 counts=()
 for arg in "$@"; do counts+=("$arg"); done
 [ ${#counts[@]} -gt 0 ] || counts=(100 1000 10000)
@@ -24,20 +28,30 @@ git config gc.auto 0
 source "$here/bench/lib.sh"
 noop() { :; }
 
-echo "| checkpoints | \`list\` | \`git for-each-ref\` | \`log -n 20\` | \`git log --notes -n 20\` | \`checkpoint\` |"
-echo "|---|---|---|---|---|---|"
+echo "| checkpoints | events | refs, objects | \`list\` | \`git for-each-ref\` | \`log -n 20\` | \`git log --notes -n 20\` | \`checkpoint\` |"
+echo "|---|---|---|---|---|---|---|---|"
 made=0
-for n in "${counts[@]}"; do
-  while [ "$made" -lt "$n" ]; do
-    made=$((made + 1))
-    "$bin" -q checkpoint "c$made"
-  done
+extra=0
+one_more() { extra=$((extra + 1)); "$bin" -q checkpoint "extra-$extra"; }
+measure() {
+  local n=$1 state=$2 t_list t_refs t_log t_notes t_checkpoint
   t_list=$(best_of noop "$bin" list)
   t_refs=$(best_of noop git for-each-ref refs/tags/checkpoint/)
   t_log=$(best_of noop "$bin" log -n 20)
   t_notes=$(best_of noop git log --notes=rollback -n 20)
-  extra=0
-  one_more() { extra=$((extra + 1)); "$bin" -q checkpoint "extra-$n-$extra-$RANDOM"; }
   t_checkpoint=$(best_of noop one_more)
-  echo "| $n | $t_list | $t_refs | $t_log | $t_notes | $t_checkpoint |"
+  echo "| $n | ~$((2 * n)) | $state | $t_list | $t_refs | $t_log | $t_notes | $t_checkpoint |"
+}
+for n in "${counts[@]}"; do
+  while [ "$made" -lt "$n" ]; do
+    made=$((made + 1))
+    "$bin" -q checkpoint "c$made"
+    if [ $((made % 2)) = 0 ]; then
+      echo "$made" > a
+      "$bin" -q to c1
+    fi
+  done
+  measure "$n" loose
+  git pack-refs --all && git repack -adq
+  measure "$n" packed
 done

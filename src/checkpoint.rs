@@ -211,12 +211,65 @@ pub fn create(repo: &Repo, options: CreateOptions) -> Result<Created> {
     })
 }
 
-/// Read one checkpoint tag.
-fn read(repo: &Repo, reference: &mut gix::Reference<'_>) -> Result<Option<Checkpoint>> {
+/// What a checkpoint's objects say (its tag, or a lightweight tag's commit,
+/// and the commit): everything listed except the name, which is the ref's.
+/// Objects never change, so this is remembered by the ref's raw target in
+/// [`ListCache`].
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+struct Fields {
+    target: String,
+    head: String,
+    at: String,
+    seconds: i64,
+    by: String,
+    message: String,
+    dirty: bool,
+    untracked: bool,
+}
+
+impl Fields {
+    fn into_checkpoint(self, name: String) -> Checkpoint {
+        Checkpoint {
+            reference: format!("{PREFIX}{name}"),
+            id: name,
+            target: self.target,
+            head: self.head,
+            at: self.at,
+            seconds: self.seconds,
+            by: self.by,
+            message: self.message,
+            dirty: self.dirty,
+            untracked: self.untracked,
+        }
+    }
+}
+
+/// The name and raw target (the tag object, or the commit of a lightweight
+/// tag) of a reference under [`PREFIX`].
+fn name_and_raw(reference: &mut gix::Reference<'_>) -> Result<Option<(String, ObjectId)>> {
     let full = reference.name().as_bstr().to_str_lossy().into_owned();
     let Some(name) = full.strip_prefix(PREFIX).map(str::to_owned) else {
         return Ok(None);
     };
+    let raw = match reference.target().try_id() {
+        Some(id) => id.to_owned(),
+        None => reference.peel_to_id()?.detach(),
+    };
+    Ok(Some((name, raw)))
+}
+
+/// Read one checkpoint tag.
+fn read(repo: &Repo, reference: &mut gix::Reference<'_>) -> Result<Option<Checkpoint>> {
+    let Some((name, raw)) = name_and_raw(reference)? else {
+        return Ok(None);
+    };
+    Ok(Some(read_fields(repo, &name, raw)?.into_checkpoint(name)))
+}
+
+/// The fields of the checkpoint `name` whose ref points at `raw`: one read
+/// of the tag object (or of the commit, for a lightweight tag), one of the
+/// commit.
+fn read_fields(repo: &Repo, name: &str, raw: ObjectId) -> Result<Fields> {
     let not_a_commit = |kind: gix::objs::Kind| {
         Error::refused(format!(
             "checkpoint '{name}' points at a {kind}, not a commit"
@@ -224,12 +277,6 @@ fn read(repo: &Repo, reference: &mut gix::Reference<'_>) -> Result<Option<Checkp
         .hint(format!(
             "it was not made by git rollback; remove it with `git tag -d checkpoint/{name}`"
         ))
-    };
-    // One read of the tag object (or of the commit, for a lightweight tag),
-    // one of the commit: listing thousands of checkpoints reads no more.
-    let raw = match reference.target().try_id() {
-        Some(id) => id.to_owned(),
-        None => reference.peel_to_id()?.detach(),
     };
     let object = repo.git.find_object(raw)?;
     let (target, tagged) = match object.kind {
@@ -273,9 +320,7 @@ fn read(repo: &Repo, reference: &mut gix::Reference<'_>) -> Result<Option<Checkp
         }
     };
     let shape = snapshot::Shape::of(&commit)?;
-    Ok(Some(Checkpoint {
-        id: name,
-        reference: full,
+    Ok(Fields {
         target: target.to_string(),
         head: shape.head.to_string(),
         at,
@@ -284,7 +329,94 @@ fn read(repo: &Repo, reference: &mut gix::Reference<'_>) -> Result<Option<Checkp
         message,
         dirty: shape.dirty,
         untracked: shape.untracked,
-    }))
+    })
+}
+
+/// What `list` read of each checkpoint, by the ref's raw target, in
+/// `$GIT_DIR/rollback/list-cache` (one `<id> <json>` line each): listing
+/// 10,000 checkpoints then reads their refs and this file, not 20,000
+/// objects. Entries are of immutable objects, so one is never wrong; the
+/// file is rewritten with the live entries when a listing read anything new
+/// or found entries gone. Losing it costs one slower `list`.
+struct ListCache {
+    path: std::path::PathBuf,
+    entries: std::collections::HashMap<ObjectId, Fields>,
+    added: bool,
+}
+
+impl ListCache {
+    fn load(repo: &Repo) -> ListCache {
+        let path = repo.rollback_dir().join("list-cache");
+        let mut entries = std::collections::HashMap::new();
+        if let Ok(text) = std::fs::read(&path) {
+            for line in text.lines() {
+                let Some((id, json)) = line.split_once_str(b" ") else {
+                    continue;
+                };
+                if let (Ok(id), Ok(fields)) = (
+                    ObjectId::from_hex(id),
+                    serde_json::from_slice::<Fields>(json),
+                ) {
+                    entries.insert(id, fields);
+                }
+            }
+        }
+        ListCache {
+            path,
+            entries,
+            added: false,
+        }
+    }
+
+    /// The fields for `raw`, taken out of the cache (a listing uses each
+    /// once) or read from the objects.
+    fn take(&mut self, repo: &Repo, name: &str, raw: ObjectId) -> Result<Fields> {
+        if let Some(fields) = self.entries.remove(&raw) {
+            return Ok(fields);
+        }
+        self.added = true;
+        read_fields(repo, name, raw)
+    }
+
+    /// Write the listed checkpoints back when the listing read anything
+    /// new or left entries unused; a failure (a read-only repository) is
+    /// not an error of the listing.
+    fn save(self, listed: &[(ObjectId, &Checkpoint)]) {
+        if !self.added && self.entries.is_empty() {
+            return;
+        }
+        let mut text = Vec::new();
+        for (id, checkpoint) in listed {
+            let fields = Fields {
+                target: checkpoint.target.clone(),
+                head: checkpoint.head.clone(),
+                at: checkpoint.at.clone(),
+                seconds: checkpoint.seconds,
+                by: checkpoint.by.clone(),
+                message: checkpoint.message.clone(),
+                dirty: checkpoint.dirty,
+                untracked: checkpoint.untracked,
+            };
+            if let Ok(json) = serde_json::to_string(&fields) {
+                text.extend_from_slice(format!("{id} {json}\n").as_bytes());
+            }
+        }
+        let Some(dir) = self.path.parent() else {
+            return;
+        };
+        let written = std::fs::create_dir_all(dir)
+            .and_then(|()| {
+                tempfile::Builder::new()
+                    .prefix(".git-rollback-tmp-")
+                    .tempfile_in(dir)
+            })
+            .and_then(|mut temp| {
+                std::io::Write::write_all(&mut temp, &text)?;
+                temp.persist(&self.path).map_err(|e| e.error)?;
+                Ok(())
+            });
+        drop(written);
+    }
 }
 
 fn format_time(seconds: i64) -> String {
@@ -317,15 +449,24 @@ pub fn list(repo: &Repo) -> Result<Vec<Checkpoint>> {
 pub fn list_and_unreadable(repo: &Repo) -> Result<(Vec<Checkpoint>, Vec<Error>)> {
     let mut out = Vec::new();
     let mut unreadable = Vec::new();
+    let mut cache = ListCache::load(repo);
+    let mut live = Vec::new();
     let platform = repo.git.references()?;
     for reference in platform.prefixed(PREFIX)? {
         let mut reference = reference.map_err(|e| Error::failed(e.to_string()))?;
-        match read(repo, &mut reference) {
-            Ok(Some(checkpoint)) => out.push(checkpoint),
-            Ok(None) => {}
+        let Some((name, raw)) = name_and_raw(&mut reference)? else {
+            continue;
+        };
+        match cache.take(repo, &name, raw) {
+            Ok(fields) => {
+                live.push(raw);
+                out.push(fields.into_checkpoint(name));
+            }
             Err(err) => unreadable.push(err),
         }
     }
+    let listed: Vec<(ObjectId, &Checkpoint)> = live.into_iter().zip(&out).collect();
+    cache.save(&listed);
     out.sort_by(|a, b| b.seconds.cmp(&a.seconds).then_with(|| b.id.cmp(&a.id)));
     Ok((out, unreadable))
 }

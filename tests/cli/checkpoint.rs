@@ -209,6 +209,36 @@ fn list_is_newest_first_with_ids() {
     );
 }
 
+/// `list` remembers what it read of each tag by the tag's id; a checkpoint
+/// made again, a deleted one and a damaged cache file all list as git says.
+#[test]
+fn list_stays_exact_through_its_cache() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "kept", "-m", "first words"])
+        .ok();
+    repo.rollback(&["checkpoint", "gone"]).ok();
+    let first = repo.rollback(&["list", "--json"]).ok().json();
+    assert_eq!(first.as_array().unwrap().len(), 2);
+    let cache = repo.path.join(".git/rollback/list-cache");
+    assert!(cache.exists());
+    repo.write("src/a.rs", "changed\n");
+    repo.rollback(&["checkpoint", "kept", "--force", "-m", "second words"])
+        .ok();
+    repo.git(&["tag", "-d", "checkpoint/gone"]);
+    let json = repo.rollback(&["list", "--json"]).ok().json();
+    let listed = json.as_array().unwrap();
+    assert_eq!(listed.len(), 1, "{json}");
+    assert_eq!(listed[0]["message"], "second words");
+    assert_eq!(listed[0]["dirty"], true);
+    assert_eq!(
+        listed[0]["target"].as_str().unwrap(),
+        repo.git(&["rev-parse", "checkpoint/kept^{commit}"]).trim()
+    );
+    std::fs::write(&cache, "not hex {\n\u{0}\n").unwrap();
+    assert_eq!(repo.rollback(&["list", "--json"]).ok().json(), json);
+    assert_eq!(repo.rollback(&["list", "--json"]).ok().json(), json);
+}
+
 #[test]
 fn show_lists_what_differs_from_head() {
     let repo = TestRepo::fixture("basic");
