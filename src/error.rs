@@ -16,6 +16,8 @@ pub enum Kind {
     Usage,
     /// Refused to protect data or integrity (lock held, dirty state, corrupt data): exit 3.
     Refused,
+    /// Stopped by Ctrl-C (SIGINT): exit 130, as a shell reports it.
+    Interrupted,
 }
 
 impl Kind {
@@ -25,6 +27,7 @@ impl Kind {
             Kind::Failed => 1,
             Kind::Usage => 2,
             Kind::Refused => 3,
+            Kind::Interrupted => 130,
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod gc;
 pub mod index_tree;
+pub mod interrupt;
 pub mod ledger;
 pub mod lock;
 pub mod maps;

@@ -23,6 +23,8 @@ pub struct Lock {
     _file: gix::lock::File,
     /// When the lock was taken over from a dead holder: what it was running.
     pub took_over: Option<String>,
+    /// git's own lock files the dead holder left, removed at takeover.
+    pub removed: Vec<std::path::PathBuf>,
 }
 
 /// Who holds the lock, as its file says.
@@ -33,17 +35,28 @@ struct Holder {
     host: Option<String>,
     boot: Option<String>,
     start: Option<u64>,
+    /// When it took the lock (seconds since the epoch): git lock files no
+    /// older than this that it could have held are its own.
+    since: Option<f64>,
+    /// The git dir it ran in (its worktree's: `index.lock`, `HEAD.lock`).
+    git_dir: Option<std::path::PathBuf>,
 }
 
 impl Holder {
-    fn me(what: &str) -> Holder {
+    fn me(what: &str, git_dir: &std::path::Path) -> Holder {
         let pid = std::process::id() as i32;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .ok();
         Holder {
             pid,
             what: what.to_owned(),
             host: host(),
             boot: boot_id(),
             start: start_time(pid),
+            since: now,
+            git_dir: Some(std::fs::canonicalize(git_dir).unwrap_or_else(|_| git_dir.to_owned())),
         }
     }
 
@@ -53,6 +66,13 @@ impl Holder {
             ("host", self.host.clone()),
             ("boot", self.boot.clone()),
             ("start", self.start.map(|s| s.to_string())),
+            ("since", self.since.map(|s| format!("{s:.6}"))),
+            (
+                "gitdir",
+                self.git_dir
+                    .as_ref()
+                    .map(|d| d.to_string_lossy().into_owned()),
+            ),
         ] {
             if let Some(value) = value {
                 text.push_str(&format!("{key} {value}\n"));
@@ -72,12 +92,16 @@ impl Holder {
             host: None,
             boot: None,
             start: None,
+            since: None,
+            git_dir: None,
         };
         for line in lines {
             match line.split_once(' ') {
                 Some(("host", v)) => holder.host = Some(v.to_owned()),
                 Some(("boot", v)) => holder.boot = Some(v.to_owned()),
                 Some(("start", v)) => holder.start = v.parse().ok(),
+                Some(("since", v)) => holder.since = v.parse().ok(),
+                Some(("gitdir", v)) => holder.git_dir = Some(v.into()),
                 _ => {}
             }
         }
@@ -115,7 +139,11 @@ impl Lock {
             .and_then(|text| Holder::parse(&text))
             .filter(Holder::is_provably_dead);
         let mut took_over = None;
+        let mut removed = Vec::new();
         if let Some(holder) = stale {
+            // git's lock files it left go first: if one cannot be proven
+            // its own, the dead holder's lock stays and the user is told.
+            removed = remove_git_locks(repo, &holder)?;
             if std::fs::remove_file(&path).is_ok() {
                 took_over = Some(holder.what);
             }
@@ -127,11 +155,12 @@ impl Lock {
         };
         match take(mode) {
             Ok(mut file) => {
-                let holder = Holder::me(what).to_text();
+                let holder = Holder::me(what, repo.git_dir()).to_text();
                 file.with_mut(|f| f.write_all(holder.as_bytes()))?;
                 Ok(Lock {
                     _file: file,
                     took_over,
+                    removed,
                 })
             }
             Err(_) => {
@@ -161,6 +190,81 @@ impl Lock {
             }
         }
     }
+}
+
+/// The lock files of git's kind that an operation may hold: the index and
+/// HEAD of its worktree, and under the common dir the refs it moves (a
+/// branch, the ledger's notes, its snapshot refs, checkpoint tags) and
+/// `packed-refs`.
+fn git_locks(common: &std::path::Path, git_dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for candidate in [
+        git_dir.join("index.lock"),
+        git_dir.join("HEAD.lock"),
+        common.join("HEAD.lock"),
+        common.join("packed-refs.lock"),
+    ] {
+        if candidate.symlink_metadata().is_ok() && !found.contains(&candidate) {
+            found.push(candidate);
+        }
+    }
+    for dir in [
+        "refs/heads",
+        "refs/notes",
+        "refs/rollback",
+        "refs/tags/checkpoint",
+    ] {
+        for entry in walkdir::WalkDir::new(common.join(dir))
+            .into_iter()
+            .filter_map(|e| e.ok())
+        {
+            if entry.file_type().is_file() && entry.file_name().to_string_lossy().ends_with(".lock")
+            {
+                found.push(entry.into_path());
+            }
+        }
+    }
+    found
+}
+
+/// Remove the git lock files a dead holder left: those it could have held
+/// and that are no older than its lock. Any other one (older: not its own)
+/// is refused by name, with the command to remove it, and nothing is removed.
+fn remove_git_locks(repo: &Repo, holder: &Holder) -> Result<Vec<std::path::PathBuf>> {
+    let git_dir = holder
+        .git_dir
+        .clone()
+        .unwrap_or_else(|| repo.git_dir().to_owned());
+    let locks = git_locks(&repo.common_dir(), &git_dir);
+    let since = holder.since.unwrap_or(f64::INFINITY);
+    let mtime = |path: &std::path::Path| {
+        path.symlink_metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs_f64())
+    };
+    // File times may be coarser than the recorded time: a second's slack.
+    let (own, other): (Vec<_>, Vec<_>) = locks
+        .into_iter()
+        .partition(|lock| mtime(lock).is_some_and(|t| t + 1.0 >= since));
+    if !other.is_empty() {
+        let names: Vec<String> = other.iter().map(|p| format!("'{}'", p.display())).collect();
+        return Err(Error::refused(format!(
+            "an interrupted `{}` left the operation lock, and git lock files older than it exist: {}",
+            holder.what,
+            names.join(", ")
+        ))
+        .hint(format!(
+            "if no git process is running, remove them (rm {}), then run the command again",
+            names.join(" ")
+        )));
+    }
+    for lock in &own {
+        std::fs::remove_file(lock)
+            .map_err(|e| crate::error::io(e, format!("removing '{}'", lock.display())))?;
+    }
+    Ok(own)
 }
 
 /// This host's name.
@@ -202,7 +306,7 @@ mod tests {
 
     #[test]
     fn a_holder_reads_back_and_only_a_recorded_dead_one_is_dead() {
-        let me = Holder::me("to base");
+        let me = Holder::me("to base", std::path::Path::new("/repo/.git"));
         let read = Holder::parse(&me.to_text()).unwrap();
         assert_eq!(read, me);
         assert!(!read.is_provably_dead(), "this process is alive");

@@ -6,8 +6,9 @@ mod ui;
 use clap::Parser;
 
 fn main() {
-    // Ctrl-C removes our lock and temporary files, then exits as git does.
-    let _ = gix::interrupt::init_handler_default(0);
+    // Ctrl-C removes our lock and temporary files, then exits as git does;
+    // an operation that has started writing finishes first.
+    git_rollback::interrupt::init();
     git_rollback::trace::phase("start");
     let cli = cmd::Cli::parse();
     let ui = ui::Ui::new(cli.json, cli.quiet);

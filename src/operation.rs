@@ -223,6 +223,7 @@ pub fn describe_plan(plan: &Plan) -> Vec<PathPlan> {
 /// Carry out `request` (see the module documentation for the order of steps).
 pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
     let start = std::time::Instant::now();
+    let signals = crate::interrupt::Operation::start();
     repo.ensure_no_operation_in_progress()?;
     for check in &request.checks {
         check::ensure_runnable(repo, check)?;
@@ -476,6 +477,7 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
         )?;
         applied.saved = Some(saved);
     }
+    signals.writing();
     let event = record(repo, &request, &capture, event, applied, &paths)?;
 
     let undo_hint = |err: Error| {
@@ -502,6 +504,7 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
 
     outcome.duration_ms = start.elapsed().as_millis() as u64;
     outcome.checks = finish(repo, &request.checks, &event, &paths, outcome.duration_ms)?;
+    signals.finish(&event.id)?;
     outcome.id = Some(event.id);
     outcome.snapshot = Some(capture.state.commit.to_string());
     Ok(outcome)
@@ -752,6 +755,7 @@ pub fn record(
             format!("git-rollback: safety snapshot before {}", request.kind),
         )
         .context("recording the safety snapshot")?;
+    crate::trace::phase("snapshot ref written");
     ledger::append(repo, &event)?;
     crate::trace::phase("recorded");
     Ok(event)
@@ -1130,10 +1134,36 @@ pub fn undo_target<'a>(repo: &Repo, events: &'a [Event], id: Option<&str>) -> Re
             }
             Ok(event)
         }
-        None => history(repo, events)?.done.pop().ok_or_else(|| {
-            Error::usage("there is no operation to undo").hint("git rollback log lists operations")
-        }),
+        // An interrupted operation first, whatever its kind (an interrupted
+        // undo is reversed too, not walked past).
+        None => match interrupted(repo, events)? {
+            Some(event) => Ok(event),
+            None => history(repo, events)?.done.pop().ok_or_else(|| {
+                Error::usage("there is no operation to undo")
+                    .hint("git rollback log lists operations")
+            }),
+        },
     }
+}
+
+/// The newest operation of this worktree when it has no result line: it
+/// was interrupted (killed, or failed part-way after it was recorded), and
+/// its safety snapshot is what reverses it. `events` newest first.
+pub fn interrupted<'a>(repo: &Repo, events: &'a [Event]) -> Result<Option<&'a Event>> {
+    for event in events {
+        if !event.is_undoable() || not_undoable_here(repo, event)?.is_some() {
+            continue;
+        }
+        return Ok(Finished::of(events, event).is_none().then_some(event));
+    }
+    Ok(None)
+}
+
+/// [`interrupted`], reading only the newest events of the ledger.
+pub fn find_interrupted(repo: &Repo) -> Result<Option<Event>> {
+    let worktree = repo.worktree_id();
+    let events = ledger::read_newest(repo, |e| e.is_undoable() && e.worktree == worktree)?;
+    Ok(interrupted(repo, &events)?.cloned())
 }
 
 /// The undo that `redo` reverses: the last of a run of undos with no new

@@ -1106,6 +1106,7 @@ pub fn apply(repo: &Repo, plan: &Plan, lock: IndexLock) -> Result<()> {
     for (path, change) in plan.worktree.iter().rev() {
         if *change == Change::Delete {
             remove_file_and_empty_parents(workdir, path.as_bstr())?;
+            crate::trace::phase("apply: deleted a file");
         }
     }
 
@@ -1151,7 +1152,8 @@ pub fn apply(repo: &Repo, plan: &Plan, lock: IndexLock) -> Result<()> {
             git.objects.clone().into_arc()?,
             &gix::progress::Discard,
             &gix::progress::Discard,
-            &gix::interrupt::IS_INTERRUPTED,
+            // Never stopped half-way: a signal waits for the operation's end.
+            &std::sync::atomic::AtomicBool::new(false),
             options,
         )?;
         if let Some(error) = outcome.errors.first() {

@@ -208,20 +208,19 @@ pub fn back_out(repo: &Repo, settings: &Settings, n: u32, options: Options) -> R
     let start_head = start.state(repo)?.head;
     let head = repo.head()?;
     let timestamp = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S").to_string();
-    let backup = branch(&settings.backup_branch, n, &timestamp)?;
-    if exists(repo, &backup)? {
-        return Err(
-            Error::refused(format!("backup branch '{backup}' already exists"))
-                .hint("try again in a second"),
-        );
-    }
-    let retry_base = branch(&settings.retry_branch, n, &timestamp)?;
-    let mut retry = retry_base.clone();
-    let mut number = 1;
-    while exists(repo, &retry)? {
-        number += 1;
-        retry = format!("{retry_base}-{number}");
-    }
+    // Two sprints backed out within a second (a retry after an interrupted
+    // one) get `-2`, `-3`, … as git users number such branches.
+    let unused = |base: String| -> Result<String> {
+        let mut name = base.clone();
+        let mut number = 1;
+        while exists(repo, &name)? {
+            number += 1;
+            name = format!("{base}-{number}");
+        }
+        Ok(name)
+    };
+    let backup = unused(branch(&settings.backup_branch, n, &timestamp)?)?;
+    let retry = unused(branch(&settings.retry_branch, n, &timestamp)?)?;
 
     // Everything is saved on the backup branch before anything runs.
     if let (Some(command), false) = (&options.verify, options.dry_run) {

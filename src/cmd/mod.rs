@@ -100,8 +100,24 @@ impl Context {
         let lock = git_rollback::lock::Lock::acquire(repo, what)?;
         if let Some(interrupted) = &lock.took_over {
             ui.warn(&format!(
-                "an interrupted `{interrupted}` left the operation lock (its process is gone); took it over. \
-                 `git rollback log` shows what it recorded, `git rollback undo` reverses it"
+                "an interrupted `{interrupted}` left the operation lock (its process is gone); took it over"
+            ));
+        }
+        for removed in &lock.removed {
+            ui.warn(&format!(
+                "removed '{}', left by the interrupted operation",
+                removed.display()
+            ));
+        }
+        if let Some(event) = git_rollback::operation::find_interrupted(repo)? {
+            let what = match &event.checkpoint {
+                Some(checkpoint) => format!("{} {checkpoint}", event.kind),
+                None => event.kind.to_string(),
+            };
+            ui.warn(&format!(
+                "operation {} ({what}) did not finish: `git rollback undo` reverses it \
+                 (`git rollback log {}` shows what it recorded)",
+                event.id, event.id
             ));
         }
         Ok(lock)

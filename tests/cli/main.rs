@@ -10,6 +10,7 @@ mod checkpoint;
 mod data_safety;
 mod environment;
 mod files;
+mod interrupted;
 mod man;
 mod migration;
 mod output;
