@@ -6,8 +6,8 @@
 #         Everything is made by the tool itself: N checkpoints and, after
 #         every second one, a `to` (an operation and its result line), so the
 #         ledger holds 2·N events.
-# Each N is measured twice: as written (loose refs and objects), then after
-# `git pack-refs --all` and `git repack -ad` (packed). Prints a Markdown
+# Each N is measured three times: as written (loose refs and objects), after
+# `git pack-refs --all` (packed refs, loose objects), after `git repack -ad`. Prints a Markdown
 # table: best of RUNS (env, default 5) seconds, beside
 # `git for-each-ref refs/tags/checkpoint/` and `git log --notes=rollback -n 20`.
 set -euo pipefail
@@ -51,7 +51,9 @@ for n in "${counts[@]}"; do
       "$bin" -q to c1
     fi
   done
-  measure "$n" loose
-  git pack-refs --all && git repack -adq
-  measure "$n" packed
+  measure "$n" "loose, loose"
+  git pack-refs --all
+  measure "$n" "packed, loose"
+  git repack -adq
+  measure "$n" "packed, packed"
 done

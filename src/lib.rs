@@ -9,6 +9,8 @@ pub mod check;
 pub mod checkpoint;
 pub mod config;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod gc;
 pub mod index_tree;
 pub mod interrupt;
