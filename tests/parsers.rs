@@ -133,3 +133,13 @@ fn ledger() {
 fn entry_path() {
     run("entry_path", fuzz::entry_path, Vec::new(), 5000);
 }
+
+/// `cargo test --test parsers -- --ignored`: write the archive target's
+/// valid seed (the backup the target reads against) into its corpus.
+#[test]
+#[ignore]
+fn write_the_archive_seed() {
+    let seed = fuzz::valid_archive().unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/archive");
+    std::fs::write(dir.join("valid.tar.gz"), seed).unwrap();
+}
