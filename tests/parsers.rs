@@ -111,6 +111,12 @@ fn archive() {
         fuzz::archive(&seed),
         "the seed archive verifies: mutations start deep"
     );
+    let stored = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/archive/valid.tar.gz");
+    assert_eq!(
+        std::fs::read(stored).unwrap(),
+        seed,
+        "the corpus seed is this build's"
+    );
     run("archive", fuzz::archive, vec![seed], 1500);
 }
 
