@@ -757,8 +757,44 @@ pub fn record(
         .context("recording the safety snapshot")?;
     crate::trace::phase("snapshot ref written");
     ledger::append(repo, &event)?;
+    durable(repo)?;
     crate::trace::phase("recorded");
     Ok(event)
+}
+
+/// Make what was written so far survive a power loss when git is told to
+/// (`core.fsync` naming `reference`, `loose-object`, `objects`, `committed`
+/// or `all`; `core.fsyncObjectFiles`): the safety snapshot, its ref and the
+/// event before the work tree is touched, the result after. gix does not
+/// fsync, so one `syncfs` of the git dir's file system flushes its objects
+/// and refs at once. Unset, git's default fsyncs neither loose objects nor
+/// refs, and neither does this.
+fn durable(repo: &Repo) -> Result<()> {
+    let config = repo.git.config_snapshot();
+    let components = config
+        .string("core.fsync")
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    let wanted = components.split(',').map(str::trim).any(|c| {
+        matches!(
+            c,
+            "reference" | "loose-object" | "objects" | "committed" | "all"
+        )
+    }) || config.boolean("core.fsyncObjectFiles") == Some(true);
+    if !wanted {
+        return Ok(());
+    }
+    let dir = std::fs::File::open(repo.common_dir())
+        .map_err(|e| crate::error::io(e, "opening the git dir to sync it"))?;
+    // SAFETY: syncfs on an open descriptor we own.
+    if unsafe { libc::syncfs(std::os::fd::AsRawFd::as_raw_fd(&dir)) } != 0 {
+        return Err(crate::error::io(
+            std::io::Error::last_os_error(),
+            "syncing the git dir's file system",
+        ));
+    }
+    crate::trace::phase("synced (core.fsync)");
+    Ok(())
 }
 
 /// The details of a `result` event: how an operation ended.
@@ -803,6 +839,7 @@ pub fn finish(
         checks: results.clone(),
     })?;
     ledger::append(repo, &result)?;
+    durable(repo)?;
     crate::trace::phase("result recorded");
     Ok(results)
 }

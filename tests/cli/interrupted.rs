@@ -315,3 +315,41 @@ fn ctrl_c_stops_before_writing_or_finishes_then_exits_130() {
     );
     assert_eq!(repo.observe_user(), before);
 }
+
+/// With `core.fsync` asking for refs or objects, the event is flushed to
+/// disk before the work tree is touched, and the result after; unset, as
+/// git's default, nothing is.
+#[test]
+fn core_fsync_flushes_the_event_before_the_first_write() {
+    let repo = busy();
+    let traced = |repo: &TestRepo| {
+        let run = repo
+            .rollback_env(&[("GIT_ROLLBACK_TRACE", "1")], &["to", "base"])
+            .ok();
+        repo.rollback(&["undo"]).ok();
+        let phases: Vec<String> = run
+            .stderr()
+            .lines()
+            .filter_map(|l| l.split("ms  ").nth(1).map(str::to_owned))
+            .collect();
+        phases
+    };
+    let plain = traced(&repo);
+    assert!(plain.iter().any(|p| p == "recorded"), "{plain:?}");
+    assert!(!plain.iter().any(|p| p.starts_with("synced")), "{plain:?}");
+    repo.git(&["config", "core.fsync", "committed,index"]);
+    let phases = traced(&repo);
+    let at = |name: &str| phases.iter().position(|p| p == name).unwrap();
+    let synced: Vec<usize> = phases
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.starts_with("synced"))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(synced.len(), 2, "{phases:?}");
+    assert!(
+        synced[0] < at("recorded") && at("recorded") < at("apply: checkout"),
+        "{phases:?}"
+    );
+    assert!(synced[1] > at("head moved"), "{phases:?}");
+}
