@@ -926,11 +926,15 @@ pub fn restore_in_place(
 ) -> Result<crate::operation::Outcome> {
     use crate::operation::{HeadAfter, Request, Target};
     let id = archive.manifest.id.clone();
+    // Limited to some paths, the capture (and so the safety snapshot and
+    // its undo) covers only those, as for `files`.
+    let only = archive.only.clone();
     let mut request = Request::new(
         crate::ledger::Kind::BackupRestore,
         Target::Archive(Box::new(archive)),
         HeadAfter::Keep,
     );
+    request.only = only;
     (request.reason, request.severity) = incident;
     request.checks = checks;
     request.dry_run = dry_run;

@@ -35,9 +35,9 @@ struct Holder {
     host: Option<String>,
     boot: Option<String>,
     start: Option<u64>,
-    /// When it took the lock (seconds since the epoch): git lock files no
-    /// older than this that it could have held are its own.
-    since: Option<f64>,
+    /// When it took the lock (microseconds since the epoch): git lock
+    /// files no older than this that it could have held are its own.
+    since: Option<u64>,
     /// The git dir it ran in (its worktree's: `index.lock`, `HEAD.lock`).
     git_dir: Option<std::path::PathBuf>,
 }
@@ -47,7 +47,7 @@ impl Holder {
         let pid = std::process::id() as i32;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs_f64())
+            .map(|d| d.as_micros() as u64)
             .ok();
         Holder {
             pid,
@@ -66,7 +66,7 @@ impl Holder {
             ("host", self.host.clone()),
             ("boot", self.boot.clone()),
             ("start", self.start.map(|s| s.to_string())),
-            ("since", self.since.map(|s| format!("{s:.6}"))),
+            ("since", self.since.map(|s| s.to_string())),
             (
                 "gitdir",
                 self.git_dir
@@ -236,18 +236,18 @@ fn remove_git_locks(repo: &Repo, holder: &Holder) -> Result<Vec<std::path::PathB
         .clone()
         .unwrap_or_else(|| repo.git_dir().to_owned());
     let locks = git_locks(&repo.common_dir(), &git_dir);
-    let since = holder.since.unwrap_or(f64::INFINITY);
+    let since = holder.since.unwrap_or(u64::MAX);
     let mtime = |path: &std::path::Path| {
         path.symlink_metadata()
             .and_then(|m| m.modified())
             .ok()
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| d.as_secs_f64())
+            .map(|d| d.as_micros() as u64)
     };
     // File times may be coarser than the recorded time: a second's slack.
     let (own, other): (Vec<_>, Vec<_>) = locks
         .into_iter()
-        .partition(|lock| mtime(lock).is_some_and(|t| t + 1.0 >= since));
+        .partition(|lock| mtime(lock).is_some_and(|t| t.saturating_add(1_000_000) >= since));
     if !other.is_empty() {
         let names: Vec<String> = other.iter().map(|p| format!("'{}'", p.display())).collect();
         return Err(Error::refused(format!(

@@ -241,6 +241,7 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
             request.only.as_ref(),
         )?,
     };
+    let derived = matches!(request.target, Target::Derived(_));
     let (target, drift, archive) =
         match std::mem::replace(&mut request.target, Target::Derived(Vec::new())) {
             Target::State(state) => (state, None, None),
@@ -281,7 +282,9 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
         plan.retain(|path| only.matches(path));
     }
     // Paths the user named must name something (an undo's are its operation's).
-    if let (Some(only), None) = (&request.only, &request.undoes) {
+    // (A backup's own check names paths it does not hold; a derived
+    // state's paths come from configuration, not from the user.)
+    if let (Some(only), None, None, false) = (&request.only, &request.undoes, &archive, derived) {
         let planned = plan
             .worktree
             .keys()

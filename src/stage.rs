@@ -173,6 +173,7 @@ pub fn roll_back(
     let name = &stage.name;
     let mut write_exact = Vec::new();
     let mut checkpoint_name = None;
+    let mut only = None;
     let mut details = serde_json::Map::new();
     let target = match level {
         Level::Toggle => {
@@ -213,15 +214,25 @@ pub fn roll_back(
             let source = crate::checkpoint::resolve(repo, name_of_checkpoint)?.state(repo)?;
             checkpoint_name = Some(name_of_checkpoint.to_owned());
             let mut steps = Vec::new();
+            // What the level touches: the stage's paths and both ends of its
+            // moves. The capture (the safety snapshot, its undo) is limited
+            // to them, so it never walks the rest of the work tree.
+            let mut touched = stage.paths.clone();
             if let Some(file) = &stage.map {
                 let text = std::fs::read_to_string(repo.workdir().join(file))
                     .map_err(|e| Error::usage(format!("cannot read map file '{file}': {e}")))?;
+                let map = crate::migration::Map::parse(file, &text)?;
+                for step in &map.moves {
+                    touched.push(step.source.clone());
+                    touched.push(step.destination.clone());
+                }
                 steps.push(Step::Revert {
-                    map: crate::migration::Map::parse(file, &text)?,
+                    map,
                     reference: Some(source.clone()),
                     force: false,
                 });
             }
+            only = Some(PathSpec::new(touched));
             if !stage.paths.is_empty() {
                 steps.push(Step::Overlay {
                     source,
@@ -247,6 +258,7 @@ pub fn roll_back(
         }
     };
     let mut request = Request::new(Kind::Stage, target, HeadAfter::Keep);
+    request.only = only;
     request.reason = options.reason;
     request.severity = options.severity;
     request.dry_run = options.dry_run;

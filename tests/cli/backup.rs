@@ -390,6 +390,45 @@ fn restore_in_place_is_undoable_and_can_pick_paths() {
         .fails(2, "backup 'nope' not found");
 }
 
+/// Paths are relative to the current directory, as for `files`; a restore
+/// limited to some paths snapshots only those, so its undo leaves later
+/// edits elsewhere alone.
+#[test]
+fn restore_paths_are_relative_to_the_current_directory_and_limit_the_snapshot() {
+    let repo = TestRepo::fixture("dirty");
+    let id = create(&repo, &[]);
+    repo.write("src/a.rs", "broken\n");
+    repo.write("src/b.rs", "also broken\n");
+    repo.write("elsewhere.txt", "untracked, not named\n");
+    let json = repo
+        .rollback_in(
+            &repo.path.join("src"),
+            &["backup", "restore", &id, "a.rs", "--json"],
+        )
+        .ok()
+        .json();
+    assert_eq!(repo.read("src/a.rs"), "pub fn a() { 1 }\n");
+    assert_eq!(repo.read("src/b.rs"), "also broken\n", "b.rs was not named");
+    let snapshot = json["snapshot"].as_str().unwrap().to_owned();
+    let diff = repo.git(&["diff", "--name-only", &format!("{snapshot}^2"), &snapshot]);
+    assert_eq!(diff, "src/a.rs\n", "the snapshot holds only the named path");
+    assert_ne!(
+        repo.git_run(&["rev-parse", "--verify", "-q", &format!("{snapshot}^3")])
+            .code(),
+        0,
+        "and no untracked files"
+    );
+    repo.write("elsewhere.txt", "edited after the restore\n");
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(repo.read("src/a.rs"), "broken\n");
+    assert_eq!(repo.read("elsewhere.txt"), "edited after the restore\n");
+    repo.rollback_in(
+        &repo.path.join("src"),
+        &["backup", "restore", &id, "../nope"],
+    )
+    .fails(2, "no path of backup");
+}
+
 #[test]
 fn an_interrupted_backup_leaves_nothing_list_shows_or_restore_accepts() {
     let repo = TestRepo::fixture("basic");
@@ -584,10 +623,13 @@ fn restore_in_place_is_planned_and_recorded_like_to() {
         without(without(keys(&restored), "checkpoint"), "undone_by"),
         without(keys(&rolled_back), "checkpoint")
     );
+    // Limited to `src`, the restore saved and records only that path, as
+    // `files` does.
     assert_eq!(
-        without(keys(&restored["details"]), "backup"),
+        without(without(keys(&restored["details"]), "backup"), "only"),
         keys(&rolled_back["details"])
     );
+    assert_eq!(restored["details"]["only"], serde_json::json!(["src"]));
     assert_eq!(restored["details"]["backup"], id.as_str());
 
     // An ignored file with other content than the backup's is refused; with

@@ -98,9 +98,29 @@ fn code_restores_the_stage_paths_and_reverts_its_map_only() {
         repo.read(".env"),
         "# settings\nENABLE_PARALLEL_SPAWNING=true\nLOG_LEVEL=info\n"
     );
+    // The safety snapshot holds only what the level touches (the stage's
+    // paths and both ends of its moves): an edit elsewhere after the
+    // rollback survives its undo.
+    let snapshot = json["snapshot"].as_str().unwrap();
+    let saved = repo.git(&["diff", "--name-only", "HEAD", snapshot]);
+    assert!(
+        saved
+            .lines()
+            .all(|p| ["lib/orchestration/", "lib/utils/", "pilot/utils/"]
+                .iter()
+                .any(|dir| p.starts_with(dir))),
+        "the edit of docs/README.md is not in it: {saved}"
+    );
+    assert!(saved.contains("lib/orchestration/spawn.rs"), "{saved}");
+    repo.write("docs/README.md", "# DevPilot, edited after the stage\n");
     repo.rollback(&["undo"]).ok();
     let after = repo.observe();
-    assert_eq!(after.files, before.files);
+    assert_eq!(
+        repo.read("docs/README.md"),
+        "# DevPilot, edited after the stage\n"
+    );
+    repo.write("docs/README.md", "# DevPilot, edited\n");
+    assert_eq!(repo.observe().files, before.files);
     assert_eq!(after.index, before.index);
 }
 

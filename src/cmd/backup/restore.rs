@@ -23,7 +23,7 @@ pub struct Args {
     /// The backup id (`latest` for the newest)
     pub id: String,
 
-    /// Restore only these paths (files, directories or globs, relative to the work tree root)
+    /// Restore only these paths (files, directories or globs, relative to the current directory, like `files`)
     pub paths: Vec<String>,
 
     /// Extract into DIR instead of the work tree
@@ -90,10 +90,15 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let settings = config::load(&repo)?;
     let dir = backup::dir(&repo, &settings);
     let manifest = backup::find(&dir, &args.id)?;
+    let paths = args
+        .paths
+        .iter()
+        .map(|p| repo.relative_path(&context.cwd, std::path::Path::new(p)))
+        .collect::<Result<Vec<_>>>()?;
     let archive = Archive {
         dir,
         manifest,
-        only: (!args.paths.is_empty()).then(|| PathSpec::new(args.paths)),
+        only: (!paths.is_empty()).then(|| PathSpec::new(paths)),
         progress: Box::new(ui.progress()),
     };
     if let Some(into) = args.into {
