@@ -19,6 +19,16 @@ impl<T: Report> Report for Vec<T> {
     }
 }
 
+/// A sentence printed as it is (with `--json`, as a string).
+#[derive(Serialize)]
+struct Said<'a>(&'a str);
+
+impl Report for Said<'_> {
+    fn human(&self) -> String {
+        format!("{}\n", self.0)
+    }
+}
+
 pub struct Ui {
     json: bool,
     quiet: bool,
@@ -48,6 +58,14 @@ impl Ui {
             Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
             other => Ok(other?),
         }
+    }
+
+    /// Print a list; an empty one says so in words (`--json` prints `[]`).
+    pub fn print_list<T: Report>(&self, items: &Vec<T>, empty: &str) -> git_rollback::Result<()> {
+        if items.is_empty() && !self.json {
+            return self.print(&Said(empty));
+        }
+        self.print(items)
     }
 
     /// A progress display for long operations: a bar on a terminal, nothing

@@ -34,5 +34,8 @@ pub fn run(_args: Args, context: &Context, ui: &Ui) -> Result<()> {
     for err in &unreadable {
         ui.warn(&format!("skipped: {}", err.message));
     }
-    ui.print(&checkpoints)
+    ui.print_list(
+        &checkpoints,
+        "No checkpoints yet; make one with: git rollback checkpoint",
+    )
 }

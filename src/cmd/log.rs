@@ -187,5 +187,12 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
             undone_by: undone_by(event),
         })
         .collect();
-    ui.print(&shown)
+    ui.print_list(
+        &shown,
+        if args.kind.is_some() || args.since.is_some() {
+            "No operations match."
+        } else {
+            "No operations recorded yet."
+        },
+    )
 }

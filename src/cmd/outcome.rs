@@ -63,6 +63,9 @@ fn summary(outcome: &Outcome) -> String {
             short(&outcome.head_before.oid),
             short(&outcome.head_after.oid)
         ));
+        if !outcome.plan.is_empty() {
+            out.push_str(&format!("  {:<8} {:<7} {}\n", "WORKTREE", "INDEX", "PATH"));
+        }
         for path in &outcome.plan {
             out.push_str(&format!(
                 "  {:<8} {:<7} {}\n",

@@ -64,7 +64,10 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
     let settings = config::load(&repo)?;
     let Some(name) = &args.name else {
-        return ui.print(&stage::list(&settings));
+        return ui.print_list(
+            &stage::list(&settings),
+            "No stages: add [[stage]] tables to .rollback.toml (see git rollback stage --help)",
+        );
     };
     let found = stage::find(&settings, name)?;
     let _lock = context.lock(&repo, "stage", ui)?;

@@ -120,3 +120,29 @@ fn human_output_of_the_main_commands() {
     run(&["stats"]);
     check("main_commands", &all);
 }
+
+/// Empty lists say so in words; with --json they are `[]`.
+#[test]
+fn empty_lists_say_so() {
+    let repo = TestRepo::fixture("basic");
+    for (args, words) in [
+        (&["list"][..], "No checkpoints yet"),
+        (&["log"][..], "No operations recorded yet."),
+        (&["log", "--kind", "to"][..], "No operations match."),
+        (&["backup", "list"][..], "No backups yet"),
+        (&["stage"][..], "No stages"),
+    ] {
+        let out = repo.rollback(args).ok().stdout();
+        assert!(
+            out.starts_with(words) && out.lines().count() == 1,
+            "{args:?}: {out}"
+        );
+        let mut json = args.to_vec();
+        json.push("--json");
+        assert_eq!(
+            repo.rollback(&json).ok().json(),
+            serde_json::json!([]),
+            "{args:?}"
+        );
+    }
+}

@@ -15,5 +15,8 @@ pub fn run(_args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
     let settings = config::load(&repo)?;
     let all = backup::list(&backup::dir(&repo, &settings))?;
-    ui.print(&all.iter().map(Summary::from).collect::<Vec<_>>())
+    ui.print_list(
+        &all.iter().map(Summary::from).collect::<Vec<_>>(),
+        "No backups yet; make one with: git rollback backup create",
+    )
 }
