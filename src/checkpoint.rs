@@ -425,6 +425,27 @@ fn format_time(seconds: i64) -> String {
         .unwrap_or_default()
 }
 
+/// The branch HEAD was on when `checkpoint` was made, from its event (the
+/// note of its tag; a checkpoint of an older build noted it on the commit).
+pub fn made_on(repo: &Repo, checkpoint: &Checkpoint) -> Result<Option<String>> {
+    let Some(mut reference) = repo.git.try_find_reference(checkpoint.reference.as_str())? else {
+        return Ok(None);
+    };
+    let Some((_, raw)) = name_and_raw(&mut reference)? else {
+        return Ok(None);
+    };
+    let target = ObjectId::from_hex(checkpoint.target.as_bytes()).context("checkpoint target")?;
+    for object in [raw, target] {
+        let found = ledger::events_of(repo, object)?.into_iter().rev().find(|e| {
+            e.kind == ledger::Kind::Checkpoint && e.checkpoint.as_deref() == Some(checkpoint.name())
+        });
+        if let Some(event) = found {
+            return Ok(event.head_before.and_then(|head| head.branch));
+        }
+    }
+    Ok(None)
+}
+
 /// The checkpoint called `name` (also accepted: `checkpoint/<name>` and the full ref).
 pub fn find(repo: &Repo, name: &str) -> Result<Option<Checkpoint>> {
     let name = name.strip_prefix("refs/tags/").unwrap_or(name);

@@ -228,6 +228,20 @@ pub fn append(repo: &Repo, event: &Event) -> Result<()> {
     Ok(())
 }
 
+/// The events in the note of `object` (one lookup, not a ledger read).
+pub fn events_of(repo: &Repo, object: ObjectId) -> Result<Vec<Event>> {
+    let mut notes = repo.git.notes()?.with_refs([NOTES_REF])?;
+    let Some(note) = notes.get(object)?.into_iter().next() else {
+        return Ok(Vec::new());
+    };
+    Ok(note
+        .blob
+        .data
+        .lines()
+        .filter_map(|line| serde_json::from_slice::<Event>(line.trim()).ok())
+        .collect())
+}
+
 /// Every event in the ledger, newest first. Lines that are not events (someone
 /// else's notes) are skipped.
 pub fn read_all(repo: &Repo) -> Result<Vec<Event>> {

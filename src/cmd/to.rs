@@ -47,6 +47,22 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let _lock = context.lock(&repo, "to", ui)?;
     let checkpoint = checkpoint::resolve(&repo, &args.checkpoint)?;
     let settings = config::load(&repo)?;
+    if let (Some(current), Some(made_on), false) = (
+        repo.head()?.branch,
+        checkpoint::made_on(&repo, &checkpoint)?,
+        args.detach,
+    ) {
+        if current != made_on {
+            let short = |b: &str| b.strip_prefix("refs/heads/").unwrap_or(b).to_owned();
+            ui.warn(&format!(
+                "checkpoint '{}' was made on branch '{}'; this moves '{}' to it \
+                 (use --detach to look without moving a branch; `git rollback undo` reverses)",
+                checkpoint.id,
+                short(&made_on),
+                short(&current)
+            ));
+        }
+    }
     let head_after = if args.detach {
         HeadAfter::Detach
     } else {

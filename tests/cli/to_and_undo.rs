@@ -700,3 +700,24 @@ fn report_by_checkpoint_skips_rollbacks_that_changed_nothing() {
         "{report}"
     );
 }
+
+/// `to` on another branch than the checkpoint was made on warns that it
+/// moves the current branch; on the same branch, or with --detach, it does not.
+#[test]
+fn to_warns_when_it_moves_another_branch_than_the_checkpoints() {
+    let repo = later_than_base();
+    let same = repo.rollback(&["to", "base", "--dry-run"]).ok();
+    assert!(!same.stderr().contains("was made on branch"), "{}", same.stderr());
+    repo.git(&["switch", "-q", "-c", "feature"]);
+    let before = repo.observe_user();
+    let dry = repo.rollback(&["to", "base", "--dry-run"]).ok();
+    assert!(
+        dry.stderr()
+            .contains("checkpoint 'base' was made on branch 'main'; this moves 'feature' to it"),
+        "{}",
+        dry.stderr()
+    );
+    assert_eq!(repo.observe_user(), before);
+    let detached = repo.rollback(&["to", "base", "--detach", "--dry-run"]).ok();
+    assert!(!detached.stderr().contains("was made on branch"));
+}
