@@ -436,9 +436,13 @@ pub fn made_on(repo: &Repo, checkpoint: &Checkpoint) -> Result<Option<String>> {
     };
     let target = ObjectId::from_hex(checkpoint.target.as_bytes()).context("checkpoint target")?;
     for object in [raw, target] {
-        let found = ledger::events_of(repo, object)?.into_iter().rev().find(|e| {
-            e.kind == ledger::Kind::Checkpoint && e.checkpoint.as_deref() == Some(checkpoint.name())
-        });
+        let found = ledger::events_of(repo, object)?
+            .into_iter()
+            .rev()
+            .find(|e| {
+                e.kind == ledger::Kind::Checkpoint
+                    && e.checkpoint.as_deref() == Some(checkpoint.name())
+            });
         if let Some(event) = found {
             return Ok(event.head_before.and_then(|head| head.branch));
         }

@@ -121,7 +121,94 @@ pub fn parse(text: &str) -> Result<ProjectFile> {
             )
         })?;
     }
+    validate(&project)?;
     Ok(project)
+}
+
+/// Everything in the file is checked when it is read, whatever part the
+/// command uses: a mistake in a stage fails `to` too, before any change.
+fn validate(project: &ProjectFile) -> Result<()> {
+    let bad = |what: String, hint: &str| {
+        Err(Error::usage(format!("{FILE}: {what}")).hint(hint.to_owned()))
+    };
+    let inside = |path: &str| {
+        let path = path.trim_start_matches("./").trim_end_matches('/');
+        path.is_empty() || crate::archive::check_entry_path(path).is_ok()
+    };
+    let mut names = std::collections::BTreeSet::new();
+    for stage in &project.stage {
+        if stage.name.trim().is_empty() {
+            return bad(
+                "a [[stage]] has an empty name".into(),
+                "give every stage a name",
+            );
+        }
+        if !names.insert(stage.name.as_str()) {
+            return bad(
+                format!("two stages are named '{}'", stage.name),
+                "stage names must be unique",
+            );
+        }
+        if let Some(path) = stage.paths.iter().find(|p| !inside(p)) {
+            return bad(
+                format!(
+                    "stage '{}': path '{path}' is not inside the work tree",
+                    stage.name
+                ),
+                "paths are relative to the work tree root, without '..' or .git",
+            );
+        }
+        if let Some(map) = stage.map.as_deref().filter(|m| !inside(m)) {
+            return bad(
+                format!(
+                    "stage '{}': map '{map}' is not a file inside the work tree",
+                    stage.name
+                ),
+                "give the map's path relative to the work tree root",
+            );
+        }
+        let is_name = |key: &str| {
+            key.chars()
+                .next()
+                .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+                && key.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
+        };
+        if let Some(key) = stage.toggles.keys().find(|k| !is_name(k)) {
+            return bad(
+                format!(
+                    "stage '{}': toggle '{key}' is not a variable name",
+                    stage.name
+                ),
+                "toggles are NAME = \"value\" with NAME of letters, digits and _",
+            );
+        }
+    }
+    for (key, pattern) in [
+        ("retry_branch", &project.sprint.retry_branch),
+        ("backup_branch", &project.sprint.backup_branch),
+    ] {
+        if let Some(pattern) = pattern {
+            let name = format!(
+                "refs/heads/{}",
+                pattern
+                    .replace("{n}", "1")
+                    .replace("{timestamp}", "20260101-000000")
+            );
+            if gix::refs::FullName::try_from(name.as_str()).is_err() || !pattern.contains("{n}") {
+                return bad(
+                    format!("[sprint] {key} = '{pattern}' does not make a branch name for each sprint"),
+                    "use a branch name with {n} (and optionally {timestamp}), e.g. \"refactor/sprint-{n}-retry\"",
+                );
+            }
+        }
+    }
+    if project.backup.keep == Some(0) {
+        return bad(
+            "[backup] keep = 0 would prune every backup".into(),
+            "keep at least 1",
+        );
+    }
+    Ok(())
 }
 
 fn parse_toml(text: &str) -> Result<ProjectFile> {

@@ -242,3 +242,46 @@ fn bad_git_config_values_are_refused_by_name() {
         assert_eq!(repo.observe(), before, "{setting}");
     }
 }
+
+/// `.rollback.toml` is checked whole when read: a mistake in a part the
+/// command does not use (a stage, the sprint patterns) still stops `to`,
+/// exit 2, before any change.
+#[test]
+fn every_part_of_the_project_file_is_checked_at_load() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    repo.write("src/a.rs", "changed\n");
+    for (config, error) in [
+        (
+            "[[stage]]\nname = \"A\"\n[[stage]]\nname = \"A\"\n",
+            "two stages are named 'A'",
+        ),
+        ("[[stage]]\nname = \"\"\n", "a [[stage]] has an empty name"),
+        (
+            "[[stage]]\nname = \"A\"\npaths = [\"../outside\"]\n",
+            "path '../outside' is not inside",
+        ),
+        (
+            "[[stage]]\nname = \"A\"\nmap = \"/etc/map.toml\"\n",
+            "map '/etc/map.toml' is not a file inside",
+        ),
+        (
+            "[[stage]]\nname = \"A\"\ntoggles = { \"BAD KEY\" = \"1\" }\n",
+            "toggle 'BAD KEY' is not a variable name",
+        ),
+        (
+            "[sprint]\nretry_branch = \"retry..{n}\"\n",
+            "retry_branch = 'retry..{n}' does not make a branch name",
+        ),
+        (
+            "[sprint]\nbackup_branch = \"backup\"\n",
+            "backup_branch = 'backup' does not make",
+        ),
+        ("[backup]\nkeep = 0\n", "keep = 0 would prune every backup"),
+    ] {
+        repo.write(".rollback.toml", config);
+        let before = repo.observe();
+        repo.rollback(&["to", "base"]).fails(2, error);
+        assert_eq!(repo.observe(), before, "{config}");
+    }
+}

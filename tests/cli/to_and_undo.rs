@@ -707,7 +707,11 @@ fn report_by_checkpoint_skips_rollbacks_that_changed_nothing() {
 fn to_warns_when_it_moves_another_branch_than_the_checkpoints() {
     let repo = later_than_base();
     let same = repo.rollback(&["to", "base", "--dry-run"]).ok();
-    assert!(!same.stderr().contains("was made on branch"), "{}", same.stderr());
+    assert!(
+        !same.stderr().contains("was made on branch"),
+        "{}",
+        same.stderr()
+    );
     repo.git(&["switch", "-q", "-c", "feature"]);
     let before = repo.observe_user();
     let dry = repo.rollback(&["to", "base", "--dry-run"]).ok();
