@@ -126,6 +126,91 @@ pub struct Request {
     /// Commands to run once the state is restored (verify, tests).
     pub checks: Vec<Check>,
     pub dry_run: bool,
+    /// Branches to create or remove once HEAD has moved (the branches a
+    /// sprint made, removed by its undo and made again by a redo).
+    pub ref_edits: Vec<BranchEdit>,
+}
+
+/// A ref set from one value to another after HEAD moves, only if it still
+/// has the first (compare-and-swap): a branch someone moved since is kept.
+/// `None` is "absent". Recorded in the event (`details.ref_edits`), so its
+/// undo makes the reverse edits.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct BranchEdit {
+    pub name: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+impl BranchEdit {
+    fn reversed(&self) -> BranchEdit {
+        BranchEdit {
+            name: self.name.clone(),
+            from: self.to.clone(),
+            to: self.from.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Serialize, serde::Deserialize)]
+struct RefEdits {
+    #[serde(default)]
+    ref_edits: Vec<BranchEdit>,
+}
+
+/// Carry out `edits`; the names of those made, and of those kept because the
+/// ref no longer had the expected value.
+fn apply_ref_edits(
+    repo: &Repo,
+    edits: &[BranchEdit],
+    message: &str,
+) -> Result<(Vec<String>, Vec<String>)> {
+    use gix::refs::transaction::RefEdit as Edit;
+    let (mut done, mut kept) = (Vec::new(), Vec::new());
+    for edit in edits {
+        let current = repo
+            .git
+            .try_find_reference(edit.name.as_str())?
+            .and_then(|r| r.target().try_id().map(|id| id.to_string()));
+        if current == edit.to {
+            continue;
+        }
+        if current != edit.from {
+            kept.push(edit.name.clone());
+            continue;
+        }
+        let name: gix::refs::FullName = edit.name.as_str().try_into()?;
+        let expected = match &edit.from {
+            Some(oid) => PreviousValue::MustExistAndMatch(RefTarget::Object(
+                ObjectId::from_hex(oid.as_bytes()).context("ref edit")?,
+            )),
+            None => PreviousValue::MustNotExist,
+        };
+        let change = match &edit.to {
+            Some(oid) => Change::Update {
+                log: LogChange {
+                    mode: RefLog::AndReference,
+                    force_create_reflog: false,
+                    message: message.into(),
+                },
+                expected,
+                new: RefTarget::Object(ObjectId::from_hex(oid.as_bytes()).context("ref edit")?),
+            },
+            None => Change::Delete {
+                expected,
+                log: RefLog::AndReference,
+            },
+        };
+        repo.git
+            .edit_reference(Edit {
+                change,
+                name,
+                deref: false,
+            })
+            .context(format!("updating {}", edit.name))?;
+        done.push(edit.name.clone());
+    }
+    Ok((done, kept))
 }
 
 impl Request {
@@ -152,6 +237,7 @@ impl Request {
             details: Default::default(),
             checks: Vec::new(),
             dry_run: false,
+            ref_edits: Vec::new(),
         }
     }
 }
@@ -199,6 +285,12 @@ pub struct Outcome {
     /// How long the operation took, checks excluded.
     pub duration_ms: u64,
     pub checks: Vec<CheckResult>,
+    /// Branches made or removed after HEAD moved (see [`BranchEdit`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refs_edited: Vec<String>,
+    /// Branches left as they are because they moved since.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refs_kept: Vec<String>,
 }
 
 pub fn describe_plan(plan: &Plan) -> Vec<PathPlan> {
@@ -370,6 +462,8 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
             .collect(),
         duration_ms: 0,
         checks: Vec::new(),
+        refs_edited: Vec::new(),
+        refs_kept: Vec::new(),
     };
     for write in &request.write_exact {
         write.check(repo)?;
@@ -453,13 +547,18 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
         deleted,
         ..Default::default()
     };
-    let event = Event {
+    let mut event = Event {
         head_before: Some(head_before.clone()),
         head_after: Some(head_after.clone()),
         target: Some(target.commit.to_string()),
         details: request.details.clone(),
         ..Event::new(repo, request.kind, capture.state.commit)?
     };
+    if !request.ref_edits.is_empty() {
+        event.set_details(&RefEdits {
+            ref_edits: request.ref_edits.clone(),
+        })?;
+    }
     // Ignored files about to be written, and files the snapshot cannot give
     // back byte for byte, are copied to the saved-files area.
     let inexact: Vec<String> = capture
@@ -501,6 +600,9 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
     };
     move_head(repo, &head_before, &head_after, branch_expected, &message)?;
     crate::trace::phase("head moved");
+    let (edited, kept) = apply_ref_edits(repo, &request.ref_edits, &message)?;
+    outcome.refs_edited = edited;
+    outcome.refs_kept = kept;
     for write in &request.write_exact {
         write.apply(repo)?;
     }
@@ -1135,6 +1237,32 @@ pub fn reverse(repo: &Repo, event: &Event, kind: ledger::Kind) -> Result<Request
         .and_then(|applied| applied.only)
         .map(PathSpec::new);
     request.write_exact = saved_writes(repo, event)?;
+    // The branches it made or removed are removed or made again; a sprint
+    // (which records them in its own details) made its retry and backup
+    // branches.
+    request.ref_edits = event
+        .details_as::<RefEdits>()
+        .unwrap_or_default()
+        .ref_edits
+        .iter()
+        .map(BranchEdit::reversed)
+        .collect();
+    if let Some(sprint) = event
+        .details_as::<crate::sprint::Failure>()
+        .filter(|_| event.kind == ledger::Kind::Sprint)
+    {
+        let after = event.head_after.as_ref().map(|h| h.oid.clone());
+        for (name, value) in [
+            (sprint.retry_branch, after),
+            (sprint.backup_branch, Some(sprint.backup_commit)),
+        ] {
+            request.ref_edits.push(BranchEdit {
+                name,
+                from: value,
+                to: None,
+            });
+        }
+    }
     Ok(request)
 }
 

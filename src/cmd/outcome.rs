@@ -83,6 +83,15 @@ fn summary(outcome: &Outcome) -> String {
         short(&outcome.head_before.oid),
         short(&outcome.head_after.oid)
     ));
+    let name = |r: &String| r.strip_prefix("refs/heads/").unwrap_or(r).to_owned();
+    if !outcome.refs_edited.is_empty() {
+        let names: Vec<String> = outcome.refs_edited.iter().map(name).collect();
+        out.push_str(&format!("Branches made or removed: {}\n", names.join(", ")));
+    }
+    if !outcome.refs_kept.is_empty() {
+        let names: Vec<String> = outcome.refs_kept.iter().map(name).collect();
+        out.push_str(&format!("Kept (moved since): {}\n", names.join(", ")));
+    }
     for check in &outcome.checks {
         out.push_str(&format!(
             "{} `{}`: {}\n",

@@ -212,3 +212,52 @@ fn stats_counts_by_kind_cause_and_severity() {
         "{text}"
     );
 }
+
+/// Undo of a sprint removes the retry and backup branches it made (the
+/// work is back in the work tree); redo makes them again; a branch moved
+/// since is kept and named.
+#[test]
+fn undo_of_a_sprint_removes_its_branches_and_redo_makes_them_again() {
+    let repo = failed_sprint();
+    let before = repo.observe_user();
+    let json = repo
+        .rollback(&["sprint", "3", "--no-test", "--json"])
+        .ok()
+        .json();
+    let (backup, retry) = (
+        json["backup_branch"].as_str().unwrap().to_owned(),
+        json["retry_branch"].as_str().unwrap().to_owned(),
+    );
+    let value = |name: &str| {
+        repo.git_run(&["rev-parse", "--verify", "-q", name])
+            .stdout()
+    };
+    let (backup_at, retry_at) = (value(&backup), value(&retry));
+    assert!(!backup_at.is_empty() && !retry_at.is_empty());
+    let undo = repo.rollback(&["undo"]).ok();
+    assert!(
+        undo.stdout().contains("Branches made or removed"),
+        "{}",
+        undo.stdout()
+    );
+    assert_eq!(
+        repo.observe_user(),
+        before,
+        "branches gone, every byte back"
+    );
+    repo.rollback(&["redo"]).ok();
+    assert_eq!(
+        (value(&backup), value(&retry)),
+        (backup_at.clone(), retry_at)
+    );
+    // A commit on the retry branch: its undo keeps it.
+    repo.git(&["commit", "-q", "--allow-empty", "-m", "retry work"]);
+    let undo = repo.rollback(&["undo"]).ok();
+    assert!(
+        undo.stdout()
+            .contains("Kept (moved since): refactor/sprint-3-retry"),
+        "{}",
+        undo.stdout()
+    );
+    assert_eq!(value(&backup), "", "the unchanged backup branch is removed");
+}
