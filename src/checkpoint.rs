@@ -425,6 +425,73 @@ fn format_time(seconds: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Delete the checkpoint `name`, or rename it to `rename_to` (a new tag
+/// object of that name, same commit, tagger and message), as an operation
+/// on refs only: recorded, and undone by `git rollback undo` like any other
+/// (its safety snapshot names no path, so the undo touches no file).
+pub fn delete_or_rename(
+    repo: &Repo,
+    name: &str,
+    rename_to: Option<&str>,
+    dry_run: bool,
+) -> Result<crate::operation::Outcome> {
+    use crate::operation::{BranchEdit, HeadAfter, Request, Target};
+    let checkpoint = resolve(repo, name)?;
+    let mut reference = repo
+        .git
+        .find_reference(checkpoint.reference.as_str())
+        .context(format!("reading {}", checkpoint.reference))?;
+    let (_, raw) = name_and_raw(&mut reference)?
+        .ok_or_else(|| Error::failed(format!("'{name}' is not a checkpoint")))?;
+    let mut edits = vec![BranchEdit {
+        name: checkpoint.reference.clone(),
+        from: Some(raw.to_string()),
+        to: None,
+    }];
+    let kind = match rename_to {
+        None => ledger::Kind::CheckpointDelete,
+        Some(new) => {
+            validate_name(new)?;
+            if find(repo, new)?.is_some() {
+                return Err(
+                    Error::usage(format!("checkpoint '{new}' already exists")).hint(format!(
+                        "delete it first: git rollback checkpoint --delete {new}"
+                    )),
+                );
+            }
+            let tag = repo.git.find_object(raw)?;
+            let copied = match tag.kind {
+                gix::objs::Kind::Tag => {
+                    let mut tag: gix::objs::Tag = tag.into_tag().decode()?.into_owned()?;
+                    tag.name = format!("checkpoint/{new}").into();
+                    if dry_run {
+                        raw
+                    } else {
+                        repo.git.write_object(&tag)?.detach()
+                    }
+                }
+                _ => raw,
+            };
+            edits.push(BranchEdit {
+                name: format!("{PREFIX}{new}"),
+                from: None,
+                to: Some(copied.to_string()),
+            });
+            ledger::Kind::CheckpointRename
+        }
+    };
+    let mut request = Request::new(kind, Target::Derived(Vec::new()), HeadAfter::Keep);
+    request.only = Some(crate::pathspec::PathSpec::new(Vec::new()));
+    request.checkpoint = Some(checkpoint.id.clone());
+    request.subject = Some(match rename_to {
+        Some(new) => format!("{} to {new}", checkpoint.id),
+        None => checkpoint.id.clone(),
+    });
+    request.ref_edits = edits;
+    request.dry_run = dry_run;
+    crate::operation::run(repo, request)
+}
+
 /// The branch HEAD was on when `checkpoint` was made, from its event (the
 /// note of its tag; a checkpoint of an older build noted it on the commit).
 pub fn made_on(repo: &Repo, checkpoint: &Checkpoint) -> Result<Option<String>> {

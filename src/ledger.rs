@@ -26,6 +26,10 @@ pub const NOTES_REF: &str = "refs/notes/rollback";
 pub enum Kind {
     /// A checkpoint was made (changes nothing).
     Checkpoint,
+    /// `checkpoint --delete`: a checkpoint removed (undoable).
+    CheckpointDelete,
+    /// `checkpoint --rename`: a checkpoint renamed (undoable).
+    CheckpointRename,
     /// A backup was written (changes nothing).
     Backup,
     /// `to`: a full rollback to a checkpoint.
@@ -58,6 +62,8 @@ impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Checkpoint => "checkpoint",
+            Kind::CheckpointDelete => "checkpoint-delete",
+            Kind::CheckpointRename => "checkpoint-rename",
             Kind::Backup => "backup",
             Kind::To => "to",
             Kind::Files => "files",

@@ -1225,10 +1225,17 @@ pub fn reverse(repo: &Repo, event: &Event, kind: ledger::Kind) -> Result<Request
         .head_before
         .clone()
         .ok_or_else(|| Error::failed(format!("operation '{}' did not record HEAD", event.id)))?;
+    // An operation that did not move HEAD is undone without moving it: a
+    // commit made since stays where it is.
+    let head_after = if event.head_after.as_ref() == Some(&head) {
+        HeadAfter::Keep
+    } else {
+        HeadAfter::Exactly(head)
+    };
     let mut request = Request::new(
         kind,
         Target::State(State::of_commit(repo, snapshot)?),
-        HeadAfter::Exactly(head),
+        head_after,
     );
     request.undoes = Some(event.id.clone());
     request.subject = Some(describe(event));

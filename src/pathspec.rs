@@ -176,6 +176,11 @@ impl PathSpec {
     }
 
     /// Whether `path` is named by any pattern.
+    /// Whether it names nothing at all (an operation on refs only).
+    pub fn is_nothing(&self) -> bool {
+        !self.everything && self.patterns.is_empty()
+    }
+
     pub fn matches(&self, path: &BStr) -> bool {
         self.everything
             || self_and_ancestors(path).any(|p| self.plain.contains(p))

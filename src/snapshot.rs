@@ -363,7 +363,12 @@ pub fn capture(
         .and_then(|spec| spec.walk_patterns())
         .unwrap_or_default();
     let named = |path: &BStr| only.is_none_or(|spec| spec.matches(path));
-    for item in status.into_index_worktree_iter(walk)? {
+    // Naming no path, there is nothing to look at (an operation on refs).
+    let items = match only.is_some_and(|spec| spec.is_nothing()) {
+        true => None,
+        false => Some(status.into_index_worktree_iter(walk)?),
+    };
+    for item in items.into_iter().flatten() {
         use gix::status::index_worktree::Item;
         use gix::status::plumbing::index_as_worktree::{Change, EntryStatus};
         match item? {

@@ -17,6 +17,8 @@ use crate::ui::{Report, Ui};
 ///   git rollback checkpoint                      # named after the UTC time
 ///   git rollback checkpoint before-refactor -m "all tests green"
 ///   git rollback checkpoint --sprint 3           # named sprint-3
+///   git rollback checkpoint --delete old-name     # undo brings it back
+///   git rollback checkpoint --rename old new
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -46,6 +48,14 @@ pub struct Args {
     /// Print what would be saved; create no tag, record nothing
     #[arg(short = 'n', long)]
     pub dry_run: bool,
+
+    /// Delete the checkpoint NAME (recorded; `git rollback undo` brings it back)
+    #[arg(short = 'd', long, requires = "name", conflicts_with_all = ["sprint", "message", "force", "backup", "stage", "rename"])]
+    pub delete: bool,
+
+    /// Rename the checkpoint NAME to NEW (recorded; undoable)
+    #[arg(long, value_name = "NEW", requires = "name", conflicts_with_all = ["sprint", "message", "force", "backup", "stage"])]
+    pub rename: Option<String>,
 }
 
 #[derive(serde::Serialize)]
@@ -96,6 +106,12 @@ impl Report for Created {
 pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
     let _lock = context.lock(&repo, "checkpoint", ui)?;
+    if args.delete || args.rename.is_some() {
+        let name = args.name.as_deref().unwrap_or_default();
+        let outcome =
+            checkpoint::delete_or_rename(&repo, name, args.rename.as_deref(), args.dry_run)?;
+        return ui.print(&outcome);
+    }
     // Read the settings first: a broken .rollback.toml must stop us before the tag is made.
     let settings = if args.backup {
         Some(git_rollback::config::load(&repo)?)

@@ -49,6 +49,8 @@ fn summary(outcome: &Outcome) -> String {
         Kind::MapRevert => ("revert the map", "Reverted the map"),
         Kind::Stage => ("roll back stage", "Rolled back stage"),
         Kind::BackupRestore => ("restore backup", "Restored backup"),
+        Kind::CheckpointDelete => ("delete checkpoint", "Deleted checkpoint"),
+        Kind::CheckpointRename => ("rename checkpoint", "Renamed checkpoint"),
         other @ (Kind::Checkpoint | Kind::Backup | Kind::Result | Kind::Unknown) => {
             (other.as_str(), other.as_str())
         }

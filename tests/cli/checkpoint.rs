@@ -318,3 +318,79 @@ fn a_checkpoint_with_untracked_files_warns_about_pushing_tags() {
     let run = clean.rollback(&["checkpoint", "clean"]).ok();
     assert_eq!(run.stderr(), "");
 }
+
+/// `checkpoint --delete` and `--rename` are recorded operations on refs
+/// only: `undo` brings the checkpoint (the same tag object) back, `redo`
+/// does them again, and no file, index entry or HEAD moves — not even a
+/// commit made in between.
+#[test]
+fn delete_and_rename_are_undoable_and_touch_only_the_tags() {
+    let repo = TestRepo::fixture("dirty");
+    repo.rollback(&["checkpoint", "old", "-m", "kept words"])
+        .ok();
+    let tag = repo.git(&["rev-parse", "checkpoint/old"]);
+    let run = repo.rollback(&["checkpoint", "--delete", "old"]).ok();
+    assert!(
+        run.stdout().starts_with("Deleted checkpoint old"),
+        "{}",
+        run.stdout()
+    );
+    assert_ne!(
+        repo.git_run(&["rev-parse", "--verify", "-q", "checkpoint/old"])
+            .code(),
+        0
+    );
+    repo.git(&["commit", "-q", "-m", "work after the delete"]);
+    repo.write("src/a.rs", "edited after\n");
+    let before_undo = repo.observe();
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(
+        repo.git(&["rev-parse", "checkpoint/old"]),
+        tag,
+        "the same tag object"
+    );
+    let after = repo.observe();
+    assert_eq!(
+        (after.files, after.index, after.head),
+        (before_undo.files, before_undo.index, before_undo.head)
+    );
+    repo.rollback(&["redo"]).ok();
+    assert_ne!(
+        repo.git_run(&["rev-parse", "--verify", "-q", "checkpoint/old"])
+            .code(),
+        0
+    );
+    repo.rollback(&["undo"]).ok();
+
+    repo.rollback(&["checkpoint", "old", "--rename", "new"])
+        .ok();
+    let list = repo.rollback(&["list", "--json"]).ok().json();
+    assert_eq!(list[0]["id"], "new");
+    assert_eq!(list[0]["message"], "kept words");
+    assert_eq!(
+        repo.git(&["rev-parse", "checkpoint/new^{commit}"]),
+        repo.git(&["rev-parse", &format!("{}^{{commit}}", tag.trim())])
+    );
+    assert!(repo
+        .git(&["cat-file", "-p", "checkpoint/new"])
+        .contains("tag checkpoint/new\n"));
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(repo.git(&["rev-parse", "checkpoint/old"]), tag);
+    assert_ne!(
+        repo.git_run(&["rev-parse", "--verify", "-q", "checkpoint/new"])
+            .code(),
+        0
+    );
+    repo.fsck();
+
+    // Bad input: nothing changes.
+    let before = repo.observe();
+    repo.rollback(&["checkpoint", "--delete", "nope"])
+        .fails(2, "checkpoint 'nope' not found");
+    repo.rollback(&["checkpoint", "old", "--rename", "old"])
+        .fails(2, "checkpoint 'old' already exists");
+    repo.rollback(&["checkpoint", "old", "--rename", "bad..name"])
+        .fails(2, "bad..name");
+    repo.rollback(&["checkpoint", "--delete"]).fails(2, "NAME");
+    assert_eq!(repo.observe(), before);
+}
