@@ -60,6 +60,11 @@ impl Ui {
         }
     }
 
+    /// Whether output is JSON (`--json`).
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
     /// Print a list; an empty one says so in words (`--json` prints `[]`).
     pub fn print_list<T: Report>(&self, items: &Vec<T>, empty: &str) -> git_rollback::Result<()> {
         if items.is_empty() && !self.json {

@@ -12,6 +12,7 @@ use crate::ui::Ui;
 mod backup;
 mod backups;
 mod checkpoint;
+mod diff;
 mod files;
 mod gc;
 mod list;
@@ -65,6 +66,7 @@ pub enum Command {
     Checkpoint(checkpoint::Args),
     List(list::Args),
     Show(show::Args),
+    Diff(diff::Args),
     To(to::Args),
     Files(files::Args),
     Sprint(sprint::Args),
@@ -186,6 +188,7 @@ fn run_command(command: Command, context: &Context, ui: &Ui) -> Result<()> {
         Command::Checkpoint(args) => checkpoint::run(args, context, ui),
         Command::List(args) => list::run(args, context, ui),
         Command::Show(args) => show::run(args, context, ui),
+        Command::Diff(args) => diff::run(args, context, ui),
         Command::To(args) => to::run(args, context, ui),
         Command::Files(args) => files::run(args, context, ui),
         Command::Sprint(args) => sprint::run(args, context, ui),

@@ -394,3 +394,33 @@ fn delete_and_rename_are_undoable_and_touch_only_the_tags() {
     repo.rollback(&["checkpoint", "--delete"]).fails(2, "NAME");
     assert_eq!(repo.observe(), before);
 }
+
+/// `diff CHECKPOINT` compares the work tree with the checkpoint's state
+/// (for a dirty checkpoint, the work tree its snapshot recorded).
+#[test]
+fn diff_compares_the_work_tree_with_the_checkpoint() {
+    let repo = TestRepo::fixture("dirty");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    let json = repo.rollback(&["diff", "base", "--json"]).ok().json();
+    assert_eq!(json, serde_json::json!([]), "nothing changed since");
+    repo.write("src/a.rs", "changed\n");
+    let before = repo.observe();
+    let json = repo.rollback(&["diff", "base", "--json"]).ok().json();
+    assert_eq!(
+        json,
+        serde_json::json!([{"status": "M", "path": "src/a.rs"}])
+    );
+    let patch = repo
+        .rollback_in(&repo.path.join("src"), &["diff", "base", "--", "a.rs"])
+        .ok()
+        .stdout();
+    assert!(patch.contains("-pub fn a() { 1 }\n+changed\n"), "{patch}");
+    let stat = repo
+        .rollback(&["diff", "base", "--stat", "--", "README.md"])
+        .ok()
+        .stdout();
+    assert_eq!(stat, "", "limited to a path that did not change");
+    repo.rollback(&["diff", "nope"])
+        .fails(2, "checkpoint 'nope' not found");
+    assert_eq!(repo.observe(), before, "diff changes nothing");
+}
