@@ -45,8 +45,59 @@ pub fn completions(args: CompletionArgs) -> Result<()> {
     // reader that stops early (`| head -1`) closes the pipe.
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut command, "git-rollback", &mut script);
+    if args.shell == clap_complete::Shell::Bash {
+        script.extend_from_slice(git_bash_completion(&command).as_bytes());
+    }
     match std::io::Write::write_all(&mut std::io::stdout().lock(), &script) {
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
         other => Ok(other?),
     }
+}
+
+/// `git rollback <TAB>` through git's own bash completion (which calls
+/// `_git_<subcommand>`): subcommands, each one's options, and checkpoint
+/// names where a checkpoint is expected.
+fn git_bash_completion(command: &clap::Command) -> String {
+    let visible = || command.get_subcommands().filter(|c| !c.is_hide_set());
+    let names: Vec<&str> = visible().map(|c| c.get_name()).collect();
+    let mut options = String::new();
+    for sub in visible() {
+        let longs: Vec<String> = sub
+            .get_arguments()
+            .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+            .collect();
+        options.push_str(&format!(
+            "\t{}) __gitcomp \"{}\" ;;\n",
+            sub.get_name(),
+            longs.join(" ")
+        ));
+    }
+    format!(
+        r#"
+# `git rollback <TAB>`: git's bash completion calls _git_rollback.
+_git_rollback ()
+{{
+	local subcommands="{subcommands}"
+	local subcommand="$(__git_find_on_cmdline "$subcommands")"
+	if [ -z "$subcommand" ]; then
+		__gitcomp "$subcommands"
+		return
+	fi
+	case "$cur" in
+	--*)
+		case "$subcommand" in
+{options}		esac
+		return
+		;;
+	esac
+	local checkpoints="$(__git for-each-ref --format='%(refname:strip=3)' refs/tags/checkpoint/ 2>/dev/null)"
+	case "$subcommand,$prev" in
+	files,--from|*,--checkpoint|report,*|to,*|show,*|diff,*|checkpoint,*)
+		__gitcomp_nl "$checkpoints"
+		;;
+	esac
+}}
+"#,
+        subcommands = names.join(" "),
+    )
 }

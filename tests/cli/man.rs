@@ -80,3 +80,29 @@ fn completions_into_a_closed_pipe_exit_quietly() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// `git rollback <TAB>` through git's own bash completion: subcommands,
+/// a subcommand's options, and checkpoint names where one is expected.
+#[test]
+fn git_bash_completion_completes_subcommands_options_and_checkpoint_names() {
+    if !std::path::Path::new("/usr/share/bash-completion/completions/git").exists() {
+        eprintln!("SKIPPED: git's bash completion is not installed");
+        return;
+    }
+    let repo = crate::support::TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    repo.rollback(&["checkpoint", "before-refactor"]).ok();
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli/git_completion.sh");
+    let out = repo.run_in(
+        &repo.path,
+        repo.command("bash")
+            .arg(script)
+            .env("BIN", crate::support::BIN),
+        "completion",
+    );
+    assert_eq!(
+        out.stdout(),
+        "== subcommands\ncheckpoint \n== names\nbase \nbefore-refactor \n== flags\n--dry-run \n== from\nbase \nbefore-refactor \n"
+    );
+}

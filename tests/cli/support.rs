@@ -164,7 +164,7 @@ impl TestRepo {
         TestRepo::new()
     }
 
-    fn command(&self, program: &str) -> Command {
+    pub fn command(&self, program: &str) -> Command {
         let mut cmd = Command::new(program);
         let tick = self.clock.get() + 1;
         self.clock.set(tick);
@@ -192,7 +192,7 @@ impl TestRepo {
         cmd
     }
 
-    fn run_in(&self, dir: &Path, cmd: &mut Command, what: &str) -> Run {
+    pub fn run_in(&self, dir: &Path, cmd: &mut Command, what: &str) -> Run {
         let output = cmd.current_dir(dir).output().unwrap();
         Run {
             output,
