@@ -60,6 +60,49 @@ impl Ui {
         }
     }
 
+    /// Print a long list through git's pager when stdout is a terminal
+    /// (`GIT_PAGER`, `core.pager`, `PAGER`, else `less` with `LESS=FRX`,
+    /// as git does); `--json`, `-q` and pipes print directly.
+    pub fn print_paged<T: Report>(
+        &self,
+        items: &Vec<T>,
+        empty: &str,
+        core_pager: Option<String>,
+    ) -> git_rollback::Result<()> {
+        use std::io::IsTerminal;
+        if self.json || self.quiet || items.is_empty() || !std::io::stdout().is_terminal() {
+            return self.print_list(items, empty);
+        }
+        let pager = std::env::var("GIT_PAGER")
+            .ok()
+            .or(core_pager)
+            .or_else(|| std::env::var("PAGER").ok())
+            .unwrap_or_else(|| "less".to_owned());
+        if pager.is_empty() || pager == "cat" {
+            return self.print_list(items, empty);
+        }
+        let mut command = std::process::Command::new("sh");
+        command
+            .arg("-c")
+            .arg(&pager)
+            .stdin(std::process::Stdio::piped());
+        if std::env::var_os("LESS").is_none() {
+            command.env("LESS", "FRX");
+        }
+        if std::env::var_os("LV").is_none() {
+            command.env("LV", "-c");
+        }
+        let Ok(mut child) = command.spawn() else {
+            return self.print_list(items, empty);
+        };
+        if let Some(mut stdin) = child.stdin.take() {
+            // The reader may quit early (q in less): not an error.
+            let _ = stdin.write_all(items.human().as_bytes());
+        }
+        let _ = child.wait();
+        Ok(())
+    }
+
     /// Whether output is JSON (`--json`).
     pub fn is_json(&self) -> bool {
         self.json

@@ -79,7 +79,7 @@ impl Report for Event {
             return format!(
                 "{}  {}  result     of {}: restored in {} ms{}\n",
                 self.id,
-                self.at,
+                to_the_second(&self.at),
                 finished.operation,
                 finished.duration_ms,
                 if failed > 0 {
@@ -89,7 +89,12 @@ impl Report for Event {
                 }
             );
         }
-        let mut line = format!("{}  {}  {:<10}", self.id, self.at, self.kind);
+        let mut line = format!(
+            "{}  {}  {:<10}",
+            self.id,
+            to_the_second(&self.at),
+            self.kind
+        );
         if let Some(checkpoint) = &self.checkpoint {
             line.push_str(&format!(" {checkpoint}"));
         }
@@ -107,23 +112,46 @@ impl Report for Event {
     }
 }
 
-/// An event as `log` shows it: with, for an operation this worktree has
-/// undone (and not redone), the undo that reverted it.
+/// An event as `log` shows it: an operation with its result (the result
+/// line folded in), and, for an operation this worktree has undone (and
+/// not redone), the undo that reverted it.
 #[derive(serde::Serialize)]
 struct Logged<'a> {
     #[serde(flatten)]
     event: &'a Event,
     #[serde(skip_serializing_if = "Option::is_none")]
     undone_by: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<Finished>,
 }
 
 impl Report for Logged<'_> {
     fn human(&self) -> String {
-        let line = self.event.human();
-        match self.undone_by {
-            Some(undo) => format!("{}  (undone by {undo})\n", line.trim_end()),
-            None => line,
+        let mut line = self.event.human().trim_end().to_owned();
+        match &self.result {
+            Some(finished) => {
+                let failed = finished.checks.iter().filter(|c| !c.ok).count();
+                line.push_str(&format!("  ({} ms", finished.duration_ms));
+                if failed > 0 {
+                    line.push_str(&format!(", {failed} check(s) FAILED"));
+                }
+                line.push(')');
+            }
+            None if self.event.is_undoable() => line.push_str("  (did not finish)"),
+            None => {}
         }
+        if let Some(undo) = self.undone_by {
+            line.push_str(&format!("  (undone by {undo})"));
+        }
+        line + "\n"
+    }
+}
+
+/// A ledger time to the second, as people read it (`2026-11-23T11:12:40Z`).
+fn to_the_second(at: &str) -> String {
+    match at.get(..19) {
+        Some(seconds) => format!("{seconds}Z"),
+        None => at.to_owned(),
     }
 }
 
@@ -149,8 +177,10 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     // Read only as far back as is shown: until N events pass the filters,
     // or the first one before --since. Whether an event is undone depends
     // only on later events (its undos and redos), all of them read by then.
+    // A result line is shown with its operation (alone only with --kind result).
     let wanted = |e: &Event| {
-        args.kind.as_deref().is_none_or(|k| e.kind.as_str() == k)
+        (e.kind != Kind::Result || args.kind.as_deref() == Some("result"))
+            && args.kind.as_deref().is_none_or(|k| e.kind.as_str() == k)
             && since.as_deref().is_none_or(|s| e.at.as_str() >= s)
     };
     let mut passed = 0;
@@ -178,6 +208,12 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
             .find(|e| e.kind == Kind::Undo && e.undoes.as_deref() == Some(event.id.as_str()))
             .map(|undo| undo.id.as_str())
     };
+    let results: std::collections::HashMap<String, Finished> = events
+        .iter()
+        .filter(|e| e.kind == Kind::Result)
+        .filter_map(|e| e.details_as::<Finished>())
+        .map(|finished| (finished.operation.clone(), finished))
+        .collect();
     let shown: Vec<Logged> = events
         .iter()
         .filter(|e| wanted(e))
@@ -185,14 +221,21 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         .map(|event| Logged {
             event,
             undone_by: undone_by(event),
+            result: results.get(event.id.as_str()).cloned(),
         })
         .collect();
-    ui.print_list(
+    let core_pager = repo
+        .git
+        .config_snapshot()
+        .string("core.pager")
+        .map(|p| p.to_string());
+    ui.print_paged(
         &shown,
         if args.kind.is_some() || args.since.is_some() {
             "No operations match."
         } else {
             "No operations recorded yet."
         },
+        core_pager,
     )
 }

@@ -148,10 +148,16 @@ fn a_failing_test_exits_1_is_recorded_and_the_restore_stays() {
         run.stderr()
     );
     assert_eq!(repo.read("src/a.rs"), "pub fn a() { 1 }\n");
+    // `log` shows the result with its operation; `--kind result` alone.
     let log = repo.rollback(&["log", "--json"]).ok().json();
-    assert_eq!(log[0]["kind"], "result");
-    assert_eq!(log[0]["details"]["checks"][0]["status"], 3);
-    assert_eq!(log[1]["kind"], "files");
+    assert_eq!(log[0]["kind"], "files");
+    assert_eq!(log[0]["result"]["checks"][0]["status"], 3);
+    let results = repo
+        .rollback(&["log", "--kind", "result", "--json"])
+        .ok()
+        .json();
+    assert_eq!(results[0]["details"]["checks"][0]["status"], 3);
+    assert_eq!(results[0]["details"]["operation"], log[0]["id"]);
 }
 
 #[test]

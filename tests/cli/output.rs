@@ -146,3 +146,33 @@ fn empty_lists_say_so() {
         );
     }
 }
+
+/// On a terminal `log` goes through git's pager (GIT_PAGER here); into a
+/// pipe it does not.
+#[test]
+fn log_pages_on_a_terminal_only() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED: script(1) is not installed");
+        return;
+    }
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    let piped = repo
+        .rollback_env(&[("GIT_PAGER", "sed s/^/PAGED:/")], &["log"])
+        .ok();
+    assert!(!piped.stdout().contains("PAGED:"), "{}", piped.stdout());
+    let command = format!("{} log", crate::support::BIN);
+    let out = repo.run_in(
+        &repo.path,
+        repo.command("script")
+            .args(["-qec", &command, "/dev/null"])
+            .env("GIT_PAGER", "sed s/^/PAGED:/"),
+        "script",
+    );
+    assert!(out.stdout().contains("PAGED:"), "{}", out.stdout());
+    assert!(out.stdout().contains("checkpoint base"), "{}", out.stdout());
+}
