@@ -13,6 +13,7 @@ mod backup;
 mod backups;
 mod checkpoint;
 mod diff;
+mod events;
 mod files;
 mod gc;
 mod list;
@@ -275,6 +276,15 @@ pub fn checks_verdict(
 }
 
 /// The first 7 hex digits of an object id, as git abbreviates.
+/// `1 path`, `2 paths`.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 pub fn short(oid: &str) -> &str {
     &oid[..oid.len().min(7)]
 }

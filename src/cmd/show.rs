@@ -6,14 +6,15 @@ use git_rollback::operation::{describe_plan, PathPlan};
 use git_rollback::snapshot::{self, State};
 use git_rollback::Result;
 
-use super::{short, Context};
+use super::{count, short, Context};
 use crate::ui::{Report, Ui};
 
-/// Show a checkpoint: its metadata, its events, and how it differs from HEAD.
+/// Show a checkpoint: its metadata, its events, and how it differs from HEAD and from the work tree.
 ///
-/// The path list is what `git rollback to CHECKPOINT` would change starting
-/// from a clean HEAD: files restored (added, modified or untracked at the
-/// checkpoint) and files deleted.
+/// The first path list is what `git rollback to CHECKPOINT` would change
+/// starting from a clean HEAD; the second what it would change now, from
+/// the work tree and index as they are (`to CHECKPOINT --dry-run`).
+/// `git rollback diff CHECKPOINT` shows the changes line by line.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The checkpoint's name
@@ -26,6 +27,7 @@ pub struct Shown {
     checkpoint: Checkpoint,
     events: Vec<Event>,
     changes_from_head: Vec<PathPlan>,
+    changes_from_worktree: Vec<PathPlan>,
 }
 
 impl Report for Shown {
@@ -50,26 +52,38 @@ impl Report for Shown {
             c.by,
             c.message.replace('\n', "\n    ")
         );
-        for event in &self.events {
-            let details = serde_json::to_string(&event.details).unwrap_or_default();
-            out.push_str(&format!(
-                "\n{} {} {} {}",
-                event.id, event.kind, event.at, details
-            ));
-        }
         if !self.events.is_empty() {
             out.push('\n');
+        }
+        for event in &self.events {
+            out.push_str(&event.human());
         }
         if self.changes_from_head.is_empty() {
             out.push_str("\nSame content as HEAD.\n");
         } else {
             out.push_str(&format!(
-                "\nDiffers from HEAD ({}) in {} paths:\n",
+                "\nDiffers from HEAD ({}) in {}:\n",
                 short(&c.head),
-                self.changes_from_head.len()
+                count(self.changes_from_head.len(), "path")
             ));
             for path in &self.changes_from_head {
                 out.push_str(&format!("  {:<8} {}\n", path.worktree, path.path));
+            }
+        }
+        if self.changes_from_worktree.is_empty() {
+            out.push_str("\nThe work tree and index are as at the checkpoint.\n");
+        } else {
+            out.push_str(&format!(
+                "\nDiffers from the work tree and index in {}:\n  {:<8} {:<7} PATH\n",
+                count(self.changes_from_worktree.len(), "path"),
+                "WORKTREE",
+                "INDEX"
+            ));
+            for path in &self.changes_from_worktree {
+                out.push_str(&format!(
+                    "  {:<8} {:<7} {}\n",
+                    path.worktree, path.index, path.path
+                ));
             }
         }
         out
@@ -80,13 +94,19 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
     let checkpoint = checkpoint::resolve(&repo, &args.checkpoint)?;
     let head = State::of_commit(&repo, repo.head()?.oid()?)?;
-    let plan = snapshot::plan(&repo, &head, &checkpoint.state(&repo)?)?;
+    let state = checkpoint.state(&repo)?;
+    let plan = snapshot::plan(&repo, &head, &state)?;
+    // The work tree as it is now (the capture writes objects only, as
+    // `git stash create` does, and changes nothing).
+    let now = snapshot::capture(&repo, None, Some(state.worktree_tree), None)?;
+    let from_worktree = snapshot::plan(&repo, &now.state, &state)?;
     let events = ledger::read_all(&repo)?
         .into_iter()
         .filter(|e| e.checkpoint.as_deref() == Some(checkpoint.name()))
         .collect();
     ui.print(&Shown {
         changes_from_head: describe_plan(&plan),
+        changes_from_worktree: describe_plan(&from_worktree),
         checkpoint,
         events,
     })

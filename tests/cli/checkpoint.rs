@@ -269,6 +269,24 @@ fn show_lists_what_differs_from_head() {
         text.contains("checkpoint edits") && text.contains("src/a.rs"),
         "{text}"
     );
+    // Against the work tree: nothing yet; then one edited path, which
+    // `to edits` would restore (and show changes nothing).
+    assert!(
+        text.contains("The work tree and index are as at the checkpoint."),
+        "{text}"
+    );
+    repo.write("src/a.rs", "edited again\n");
+    let before = repo.observe_user();
+    let text = repo.rollback(&["show", "edits"]).ok().stdout();
+    assert!(
+        text.contains("Differs from the work tree and index in 1 path:\n  WORKTREE INDEX   PATH\n  restore  keep    src/a.rs\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  checkpoint edits  by "),
+        "events read as log lines: {text}"
+    );
+    assert_eq!(repo.observe_user(), before);
 }
 
 #[test]
