@@ -10,26 +10,98 @@ pub struct Args {}
 
 pub fn run(_args: Args) -> Result<()> {
     let mut out = Vec::new();
-    clap_mangen::Man::new(super::Cli::command()).render(&mut out)?;
-    for sub in super::Cli::command()
-        .get_subcommands()
-        .filter(|s| !s.is_hide_set())
-    {
-        let page = clap_mangen::Man::new(
-            sub.clone()
-                .bin_name(format!("git rollback {}", sub.get_name())),
+    let top = super::Cli::command();
+    let page = clap_mangen::Man::new(top.clone());
+    page.render_title(&mut out)?;
+    page.render_name_section(&mut out)?;
+    out.extend_from_slice(synopsis(&top, "git rollback").as_bytes());
+    page.render_description_section(&mut out)?;
+    page.render_options_section(&mut out)?;
+    // The subcommands are sections of this page (there are no
+    // git-rollback-<command> pages to refer to).
+    out.extend_from_slice(b".SH SUBCOMMANDS\n");
+    let visible = || top.get_subcommands().filter(|s| !s.is_hide_set());
+    for sub in visible() {
+        out.extend_from_slice(
+            format!(
+                ".TP\n\\fBgit rollback {}\\fR\n{} (see GIT ROLLBACK {})\n",
+                sub.get_name(),
+                roff(&sub.get_about().map(|a| a.to_string()).unwrap_or_default()),
+                sub.get_name().to_uppercase()
+            )
+            .as_bytes(),
         );
+    }
+    for sub in visible() {
+        let name = format!("git rollback {}", sub.get_name());
+        let page = clap_mangen::Man::new(sub.clone().bin_name(&name));
         out.extend_from_slice(
             format!(".SH \"GIT ROLLBACK {}\"\n", sub.get_name().to_uppercase()).as_bytes(),
         );
-        page.render_synopsis_section(&mut out)?;
+        out.extend_from_slice(synopsis(sub, &name).as_bytes());
         page.render_description_section(&mut out)?;
         page.render_options_section(&mut out)?;
     }
+    page.render_version_section(&mut out)?;
     match std::io::Write::write_all(&mut std::io::stdout().lock(), &out) {
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
         other => Ok(other?),
     }
+}
+
+/// Text for roff: backslashes and dashes escaped.
+fn roff(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('-', "\\-")
+}
+
+/// A synopsis with each option's value (`[-C PATH]`, `[--reason REASON]`),
+/// which clap_mangen's leaves out.
+fn synopsis(command: &clap::Command, name: &str) -> String {
+    let mut line = format!(".SH SYNOPSIS\n\\fB{}\\fR", roff(name));
+    for arg in command
+        .get_arguments()
+        .filter(|a| !a.is_hide_set() && !a.is_positional())
+    {
+        if matches!(arg.get_long(), Some("help" | "version")) {
+            continue;
+        }
+        let flag = match (arg.get_short(), arg.get_long()) {
+            (Some(short), Some(long)) => format!("\\fB\\-{short}\\fR|\\fB\\-\\-{}\\fR", roff(long)),
+            (Some(short), None) => format!("\\fB\\-{short}\\fR"),
+            (None, Some(long)) => format!("\\fB\\-\\-{}\\fR", roff(long)),
+            (None, None) => continue,
+        };
+        let takes = arg.get_action().takes_values();
+        let value = match (takes, arg.get_value_names()) {
+            (true, Some(names)) => format!(" \\fI{}\\fR", roff(&names.join(" "))),
+            (true, None) => format!(" \\fI{}\\fR", roff(&arg.get_id().as_str().to_uppercase())),
+            _ => String::new(),
+        };
+        if arg.is_required_set() {
+            line.push_str(&format!(" {flag}{value}"));
+        } else {
+            line.push_str(&format!(" [{flag}{value}]"));
+        }
+    }
+    for arg in command.get_positionals().filter(|a| !a.is_hide_set()) {
+        let value = arg
+            .get_value_names()
+            .map(|v| v.join(" "))
+            .unwrap_or_else(|| arg.get_id().as_str().to_uppercase());
+        let many = matches!(arg.get_action(), clap::ArgAction::Append);
+        let text = format!("\\fI{}\\fR{}", roff(&value), if many { "..." } else { "" });
+        if arg.is_last_set() {
+            line.push_str(&format!(" [\\-\\- {text}]"));
+        } else if arg.is_required_set() {
+            line.push_str(&format!(" {text}"));
+        } else {
+            line.push_str(&format!(" [{text}]"));
+        }
+    }
+    if command.has_subcommands() {
+        line.push_str(" \\fICOMMAND\\fR");
+    }
+    line + "\n"
 }
 
 /// Print a shell completion script on stdout.

@@ -106,3 +106,23 @@ fn git_bash_completion_completes_subcommands_options_and_checkpoint_names() {
         "== subcommands\ncheckpoint \n== names\nbase \nbefore-refactor \n== flags\n--dry-run \n== from\nbase \nbefore-refactor \n"
     );
 }
+
+/// The man page names option values in its synopses and refers to no
+/// git-rollback-<command> pages (there are none: each command is a section).
+#[test]
+fn man_page_synopses_name_values_and_refer_to_no_missing_pages() {
+    let page = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("man/git-rollback.1"),
+    )
+    .unwrap();
+    assert!(
+        !page.contains("git\\-rollback\\-"),
+        "a reference to a missing page"
+    );
+    assert!(
+        page.contains("[\\fB\\-C\\fR \\fIPATH\\fR]"),
+        "-C PATH in the synopsis"
+    );
+    assert!(page.contains("[\\fB\\-\\-reason\\fR \\fIREASON\\fR]"));
+    assert!(page.contains(".SH \"GIT ROLLBACK UNDO\""));
+}
