@@ -261,7 +261,6 @@ pub struct Outcome {
     pub dry_run: bool,
     pub checkpoint: Option<String>,
     /// What the operation acted on, when that is not the checkpoint.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     pub undoes: Option<String>,
     pub head_before: Head,
@@ -272,24 +271,19 @@ pub struct Outcome {
     pub deleted: usize,
     pub plan: Vec<PathPlan>,
     /// The backup whose entries were restored.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub backup: Option<String>,
     /// When a map was reverted: the files edited after they were moved
     /// (moved back with their edits).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub drift: Option<Vec<String>>,
     /// Submodules whose recorded commit (gitlink) the operation changed:
     /// their work trees are left alone, so they now differ until updated.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub submodules: Vec<String>,
     /// How long the operation took, checks excluded.
     pub duration_ms: u64,
     pub checks: Vec<CheckResult>,
     /// Branches made or removed after HEAD moved (see [`BranchEdit`]).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub refs_edited: Vec<String>,
     /// Branches left as they are because they moved since.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub refs_kept: Vec<String>,
 }
 

@@ -381,7 +381,10 @@ fn restore_in_place_is_undoable_and_can_pick_paths() {
         "changed\n",
         "paths not named are untouched"
     );
-    assert!(json["operation"].is_string());
+    assert!(
+        json["id"].is_string(),
+        "the operation's id, as every operation prints it"
+    );
     repo.rollback(&["undo"]).ok();
     assert_eq!(repo.observe().files, before_restore.files);
     repo.rollback(&["backup", "restore", &id, "no/such/path"])

@@ -176,3 +176,36 @@ fn log_pages_on_a_terminal_only() {
     assert!(out.stdout().contains("PAGED:"), "{}", out.stdout());
     assert!(out.stdout().contains("checkpoint base"), "{}", out.stdout());
 }
+
+/// Every operation prints the same JSON keys (absent values as explicit
+/// `null`s or empty lists), with `id` for the operation's id.
+#[test]
+fn operations_print_the_same_json_keys() {
+    let repo = TestRepo::fixture("dirty");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    let backup = repo.rollback(&["backup", "create", "--json"]).ok().json();
+    repo.write("src/a.rs", "changed\n");
+    let keys = |args: &[&str]| -> Vec<String> {
+        let mut args = args.to_vec();
+        args.push("--json");
+        let json = repo.rollback(&args).ok().json();
+        assert!(json["id"].is_string(), "{args:?}: {json}");
+        let mut keys: Vec<String> = json.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    };
+    let to = keys(&["to", "base"]);
+    assert_eq!(keys(&["undo"]), to);
+    assert_eq!(
+        keys(&["files", "src/a.rs", "--from", "base", "--no-test"]),
+        to
+    );
+    assert_eq!(
+        keys(&["backup", "restore", backup["id"].as_str().unwrap()]),
+        to
+    );
+    assert_eq!(keys(&["map", "record", "src/b.rs", "src/moved.rs"]), to);
+    for key in ["subject", "backup", "drift", "submodules", "undoes"] {
+        assert!(to.iter().any(|k| k == key), "{key} missing: {to:?}");
+    }
+}

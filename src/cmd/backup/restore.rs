@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 
 use git_rollback::backup::{self, Archive, Restored};
-use git_rollback::operation::Outcome;
 use git_rollback::pathspec::PathSpec;
 use git_rollback::{config, Result};
 
@@ -69,21 +68,6 @@ impl Report for Restored {
     }
 }
 
-/// A restore in place: an operation's outcome (its `id` is also given as
-/// `operation`, the name earlier releases printed).
-#[derive(serde::Serialize)]
-struct InPlace<'a> {
-    #[serde(flatten)]
-    outcome: &'a Outcome,
-    operation: Option<&'a str>,
-}
-
-impl Report for InPlace<'_> {
-    fn human(&self) -> String {
-        self.outcome.human()
-    }
-}
-
 pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
     let _lock = context.lock(&repo, "backup restore", ui)?;
@@ -118,9 +102,6 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         checks,
         args.dry_run,
     )?;
-    ui.print(&InPlace {
-        outcome: &outcome,
-        operation: outcome.id.as_deref(),
-    })?;
+    ui.print(&outcome)?;
     crate::cmd::checks_verdict(&outcome.checks, outcome.id.as_deref())
 }
