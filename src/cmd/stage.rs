@@ -78,6 +78,13 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         Level::Code => stage::Level::Code,
         Level::Full => stage::Level::Full,
     };
+    let toggled = matches!(level, stage::Level::Toggle).then(|| {
+        found
+            .toggles
+            .iter()
+            .map(|(key, value)| format!("{key}={value}"))
+            .collect::<Vec<_>>()
+    });
     let outcome = stage::roll_back(
         &repo,
         &settings,
@@ -91,6 +98,47 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
             progress: Box::new(ui.progress()),
         },
     )?;
-    ui.print(&outcome)?;
+    ui.print(&Staged {
+        outcome: &outcome,
+        toggled,
+        env_file: stage::env_file(&settings),
+    })?;
     super::checks_verdict(&outcome.checks, outcome.id.as_deref())
+}
+
+/// A stage's outcome; at the toggle level, with the keys it wrote.
+#[derive(serde::Serialize)]
+struct Staged<'a> {
+    #[serde(flatten)]
+    outcome: &'a git_rollback::operation::Outcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    toggled: Option<Vec<String>>,
+    #[serde(skip)]
+    env_file: String,
+}
+
+impl Report for Staged<'_> {
+    fn human(&self) -> String {
+        let mut out = self.outcome.human();
+        if let Some(toggled) = &self.toggled {
+            let line = format!(
+                "{} in {}: {}\n",
+                if self.outcome.dry_run {
+                    "Would set"
+                } else {
+                    "Set"
+                },
+                self.env_file,
+                if toggled.is_empty() {
+                    "(no toggles)".to_owned()
+                } else {
+                    toggled.join(", ")
+                }
+            );
+            // After the outcome's first line (what was done), before the rest.
+            let first = out.find('\n').map_or(out.len(), |i| i + 1);
+            out.insert_str(first, &line);
+        }
+        out
+    }
 }

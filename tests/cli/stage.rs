@@ -56,8 +56,17 @@ fn stage_without_a_name_lists_the_levels() {
 fn toggle_writes_only_the_env_file_and_undo_restores_it() {
     let repo = staged();
     let before = repo.observe();
-    repo.rollback(&["stage", "GAP-001", "--level", "toggle"])
+    let run = repo
+        .rollback(&["stage", "GAP-001", "--level", "toggle"])
         .ok();
+    assert!(
+        run.stdout().starts_with("Rolled back stage GAP-001 ")
+            && run
+                .stdout()
+                .contains("\nSet in .env: ENABLE_PARALLEL_SPAWNING=false, SPAWN_LIMIT=4\n"),
+        "the message names the stage and the keys it wrote: {}",
+        run.stdout()
+    );
     assert_eq!(
         repo.read(".env"),
         "# settings\nENABLE_PARALLEL_SPAWNING=false\nLOG_LEVEL=info\nSPAWN_LIMIT=4\n"
