@@ -42,12 +42,12 @@ impl From<&Manifest> for Summary {
 impl Report for Summary {
     fn human(&self) -> String {
         format!(
-            "{:<20} {}  {:>7} files  {:>12} bytes -> {:>12}{}{}\n",
+            "{:<20} {}  {:>11}  {:>12} -> {:>12}{}{}\n",
             self.id,
             self.created.get(..19).unwrap_or(&self.created),
-            self.files,
-            self.bytes,
-            self.size,
+            super::count(self.files, "file"),
+            super::human_size(self.bytes),
+            super::human_size(self.size),
             self.checkpoint
                 .as_ref()
                 .map(|c| format!("  checkpoint {c}"))
@@ -70,11 +70,11 @@ pub struct Created {
 impl Report for Created {
     fn human(&self) -> String {
         format!(
-            "Created backup {} ({} files, {} bytes, archive {} bytes, sha256 {})\nRestore with: git rollback backup restore {}\n",
+            "Created backup {} ({}, {}, archive {}, sha256 {})\nRestore with: git rollback backup restore {}\n",
             self.summary.id,
-            self.summary.files,
-            self.summary.bytes,
-            self.summary.size,
+            super::count(self.summary.files, "file"),
+            super::human_size(self.summary.bytes),
+            super::human_size(self.summary.size),
             &self.summary.sha256[..12.min(self.summary.sha256.len())],
             self.summary.id
         )

@@ -276,6 +276,21 @@ pub fn checks_verdict(
 }
 
 /// The first 7 hex digits of an object id, as git abbreviates.
+/// A size as git's `-H` prints it: `142 bytes`, `4.20 KiB`, `213.00 MiB`.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return count(bytes as usize, "byte");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.2} {}", UNITS[unit])
+}
+
 /// `1 path`, `2 paths`.
 pub fn count(n: usize, noun: &str) -> String {
     if n == 1 {
@@ -287,4 +302,18 @@ pub fn count(n: usize, noun: &str) -> String {
 
 pub fn short(oid: &str) -> &str {
     &oid[..oid.len().min(7)]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes_and_counts_read_as_people_write_them() {
+        assert_eq!(super::human_size(1), "1 byte");
+        assert_eq!(super::human_size(1023), "1023 bytes");
+        assert_eq!(super::human_size(4300), "4.20 KiB");
+        assert_eq!(super::human_size(213 * 1024 * 1024), "213.00 MiB");
+        assert_eq!(super::human_size(3 << 40), "3.00 TiB");
+        assert_eq!(super::count(1, "path"), "1 path");
+        assert_eq!(super::count(0, "path"), "0 paths");
+    }
 }
