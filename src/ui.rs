@@ -142,16 +142,20 @@ impl Ui {
     /// Print a warning to stderr (`warning: …`, as git does), unless `--quiet`.
     pub fn warn(&self, message: &str) {
         if !self.quiet {
-            let _ = writeln!(std::io::stderr().lock(), "warning: {message}");
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "{}{message}",
+                colored("warning: ", YELLOW)
+            );
         }
     }
 
     /// Print an error and its hints to stderr.
     pub fn error(&self, err: &Error) {
         let mut stderr = std::io::stderr().lock();
-        let _ = writeln!(stderr, "error: {}", err.message);
+        let _ = writeln!(stderr, "{}{}", colored("error: ", RED), err.message);
         for hint in &err.hints {
-            let _ = writeln!(stderr, "hint: {hint}");
+            let _ = writeln!(stderr, "{}", colored(&format!("hint: {hint}"), YELLOW));
         }
     }
 }
@@ -198,5 +202,46 @@ impl git_rollback::archive::Progress for Bar {
         if let Some(state) = &self.0 {
             state.bar.finish_and_clear();
         }
+    }
+}
+
+const RED: &str = "\x1b[31m";
+const YELLOW: &str = "\x1b[33m";
+
+/// The repository's `color.ui`, once it is opened.
+static COLOR_UI: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
+/// Remember `color.ui` (`always`/`true`, `never`/`false`, `auto`: the default).
+pub fn set_color_ui(value: Option<String>) {
+    let _ = COLOR_UI.set(value);
+}
+
+/// Whether stderr gets colors, as git decides: `color.ui` (auto: only on a
+/// terminal), and never with `NO_COLOR` or `TERM=dumb` unless `always`.
+fn colors() -> bool {
+    use std::io::IsTerminal;
+    let setting = COLOR_UI
+        .get()
+        .cloned()
+        .flatten()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    match setting.as_str() {
+        "always" => true,
+        "never" | "false" | "no" | "off" | "0" => false,
+        _ => {
+            std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+        }
+    }
+}
+
+/// `text` in `color` when stderr gets colors (git's colors for errors, warnings and hints).
+fn colored(text: &str, color: &str) -> String {
+    if colors() {
+        format!("{color}{text}\x1b[m")
+    } else {
+        text.to_owned()
     }
 }

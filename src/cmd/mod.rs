@@ -135,6 +135,12 @@ impl Context {
             repo.common_dir().join("objects"),
             repo.git.config_snapshot().integer("gc.auto"),
         ));
+        crate::ui::set_color_ui(
+            repo.git
+                .config_snapshot()
+                .string("color.ui")
+                .map(|v| v.to_string()),
+        );
         if Repo::may_work_from_the_top() && std::env::set_current_dir(repo.workdir()).is_ok() {
             return Ok(Repo::discover(std::path::Path::new(".")).unwrap_or(repo));
         }

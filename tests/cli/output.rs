@@ -209,3 +209,41 @@ fn operations_print_the_same_json_keys() {
         assert!(to.iter().any(|k| k == key), "{key} missing: {to:?}");
     }
 }
+
+/// Errors, warnings and hints are colored as git colors them: on a terminal
+/// unless `color.ui` says never; in a pipe only with `color.ui = always`.
+#[test]
+fn color_ui_is_honoured() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED: script(1) is not installed");
+        return;
+    }
+    let repo = TestRepo::fixture("basic");
+    let on_a_terminal = || {
+        let command = format!("{} to nope", crate::support::BIN);
+        repo.run_in(
+            &repo.path,
+            repo.command("script").args(["-qec", &command, "/dev/null"]),
+            "script",
+        )
+        .stdout()
+    };
+    assert!(
+        on_a_terminal().contains("\u{1b}[31merror: \u{1b}[m"),
+        "{:?}",
+        on_a_terminal()
+    );
+    assert!(!repo.rollback(&["to", "nope"]).stderr().contains('\u{1b}'));
+    repo.git(&["config", "color.ui", "never"]);
+    assert!(!on_a_terminal().contains('\u{1b}'), "{:?}", on_a_terminal());
+    repo.git(&["config", "color.ui", "always"]);
+    let piped = repo.rollback(&["to", "nope"]).stderr();
+    assert!(
+        piped.contains("\u{1b}[31merror: ") && piped.contains("\u{1b}[33mhint: "),
+        "{piped:?}"
+    );
+}
