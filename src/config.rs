@@ -225,7 +225,7 @@ fn parse_toml(text: &str) -> Result<ProjectFile> {
             .map(|n| format!(" line {n}:"))
             .unwrap_or_default();
         Error::usage(format!("{FILE}:{line} {}", err.message().trim())).hint(format!(
-            "fix {FILE}; its keys are listed in `git rollback --help` and README.md"
+            "fix {FILE}; its keys: verify, env_file, [sprint] retry_branch/backup_branch, [files] test/test_map, [backup] dir/include_ignored/keep, [[stage]] name/checkpoint/paths/toggles/verify/map/backup (README.md, Configuration)"
         ))
     })
 }

@@ -208,6 +208,13 @@ fn a_broken_rollback_toml_names_the_file_line_and_key() {
         .rollback(&["files", "src/a.rs"])
         .fails(2, ".rollback.toml: line 3:");
     assert!(run.stderr().contains("test_mapping"), "{}", run.stderr());
+    assert!(
+        run.stderr()
+            .contains("hint: fix .rollback.toml; its keys: ")
+            && run.stderr().contains("[files] test/test_map"),
+        "the hint lists the keys: {}",
+        run.stderr()
+    );
     repo.write(".rollback.toml", "verify = 3\n");
     repo.rollback(&["to", "base"])
         .fails(2, ".rollback.toml: line 1:");
