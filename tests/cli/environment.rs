@@ -179,3 +179,20 @@ fn a_deleted_current_directory_is_a_clear_error() {
     assert!(stderr.contains("deleted"), "{stderr}");
     assert_eq!(repo.observe(), before);
 }
+
+/// In tests/cli_sha256.rs every fixture, and every repository a test
+/// makes, is SHA-256.
+#[test]
+fn fixtures_use_the_object_format_asked_for() {
+    let want = crate::OBJECT_FORMAT.unwrap_or("sha1");
+    for fixture in ["basic", "dirty", "devpilot"] {
+        let repo = TestRepo::fixture(fixture);
+        assert_eq!(
+            repo.git(&["rev-parse", "--show-object-format"]).trim(),
+            want
+        );
+        repo.rollback(&["checkpoint", "c"]).ok();
+        let id = repo.git(&["rev-parse", "checkpoint/c"]);
+        assert_eq!(id.trim().len(), if want == "sha256" { 64 } else { 40 });
+    }
+}

@@ -1,6 +1,10 @@
 //! Integration tests: the built binary in fixture repositories, with the git
 //! CLI as the judge of what it wrote.
 
+/// The object format of every repository the tests make (`None`: git's
+/// default, SHA-1); tests/cli_sha256.rs runs the same suites in SHA-256.
+pub const OBJECT_FORMAT: Option<&str> = None;
+
 mod support;
 
 mod attributes;

@@ -138,8 +138,13 @@ impl TestRepo {
         let script = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("fixtures")
             .join(format!("{name}.sh"));
-        repo.run_in(&repo.path, Command::new("bash").arg(script), "fixture")
-            .ok();
+        // The script sets its own identity and dates; the object format is
+        // the test crate's.
+        let mut bash = Command::new("bash");
+        if let Some(hash) = crate::OBJECT_FORMAT {
+            bash.env("GIT_DEFAULT_HASH", hash);
+        }
+        repo.run_in(&repo.path, bash.arg(script), "fixture").ok();
         repo
     }
 
@@ -189,6 +194,11 @@ impl TestRepo {
             .env("GIT_COMMITTER_DATE", &date)
             .env("LC_ALL", "C")
             .env("TZ", "UTC");
+        // tests/cli_sha256.rs: every repository SHA-256 (git init takes
+        // GIT_DEFAULT_HASH).
+        if let Some(hash) = crate::OBJECT_FORMAT {
+            cmd.env("GIT_DEFAULT_HASH", hash);
+        }
         cmd
     }
 

@@ -1,0 +1,34 @@
+//! The CLI suites again, every repository in SHA-256 (`git init` with
+//! GIT_DEFAULT_HASH=sha256): nothing may assume 20-byte ids.
+
+pub const OBJECT_FORMAT: Option<&str> = Some("sha256");
+
+#[path = "cli/support.rs"]
+mod support;
+
+#[path = "cli/attributes.rs"]
+mod attributes;
+#[path = "cli/backup.rs"]
+mod backup;
+#[path = "cli/bad_input.rs"]
+mod bad_input;
+#[path = "cli/checkpoint.rs"]
+mod checkpoint;
+#[path = "cli/data_safety.rs"]
+mod data_safety;
+#[path = "cli/environment.rs"]
+mod environment;
+#[path = "cli/files.rs"]
+mod files;
+#[path = "cli/interrupted.rs"]
+mod interrupted;
+#[path = "cli/migration.rs"]
+mod migration;
+#[path = "cli/output.rs"]
+mod output;
+#[path = "cli/sprint.rs"]
+mod sprint;
+#[path = "cli/stage.rs"]
+mod stage;
+#[path = "cli/to_and_undo.rs"]
+mod to_and_undo;
