@@ -1248,7 +1248,7 @@ pub fn apply(repo: &Repo, plan: &Plan, lock: IndexLock) -> Result<()> {
     }
     crate::trace::phase("apply: index edited");
     index.remove_resolve_undo();
-    write_index(&index, lock).context("writing the index")?;
+    write_index(&index, lock, skip_hash(repo)).context("writing the index")?;
     crate::trace::phase("apply: index written");
     Ok(())
 }
@@ -1256,7 +1256,22 @@ pub fn apply(repo: &Repo, plan: &Plan, lock: IndexLock) -> Result<()> {
 /// Write the index like `gix::index::File::write` does, but serialize it to
 /// memory first and hash it in one pass, rather than hashing the many small
 /// writes of the entries one by one.
-fn write_index(index: &gix::index::File, lock: IndexLock) -> Result<()> {
+/// `index.skipHash` as the user set it (the repository is opened with it
+/// forced on for reading, an override this leaves out): git then writes a
+/// null checksum, and so do we.
+fn skip_hash(repo: &Repo) -> bool {
+    repo.git
+        .config_snapshot()
+        .plumbing()
+        .boolean_filter("index.skipHash", |meta| {
+            meta.source != gix::config::Source::Api
+        })
+        .ok()
+        .flatten()
+        .unwrap_or(false)
+}
+
+fn write_index(index: &gix::index::File, lock: IndexLock, skip_hash: bool) -> Result<()> {
     use std::io::Write;
     let mut bytes = Vec::with_capacity(index.entries().len() * 96 + 4096);
     // `State::write_to` is generic over the writer (`File::write_to` goes through
@@ -1268,10 +1283,14 @@ fn write_index(index: &gix::index::File, lock: IndexLock) -> Result<()> {
     if index.version() == gix::index::Version::V4 {
         bytes = to_version_4(&bytes, index.object_hash().len_in_bytes())?;
     }
-    let mut hasher = gix::hash::hasher(index.object_hash());
-    hasher.update(&bytes);
-    let digest = hasher.try_finalize()?;
-    bytes.extend_from_slice(digest.as_slice());
+    if skip_hash {
+        bytes.resize(bytes.len() + index.object_hash().len_in_bytes(), 0);
+    } else {
+        let mut hasher = gix::hash::hasher(index.object_hash());
+        hasher.update(&bytes);
+        let digest = hasher.try_finalize()?;
+        bytes.extend_from_slice(digest.as_slice());
+    }
     let mut lock = lock.0;
     lock.write_all(&bytes)?;
     lock.commit().map_err(|err| err.error)?;

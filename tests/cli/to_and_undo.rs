@@ -343,6 +343,37 @@ fn an_index_of_version_4_stays_version_4() {
     repo.git(&["status"]);
 }
 
+/// `index.skipHash` is honoured on write as git does (a null checksum);
+/// without it the checksum is the real one.
+#[test]
+fn index_skip_hash_is_honoured() {
+    let repo = TestRepo::fixture("dirty");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    let before = repo.observe_user();
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "after"]);
+    let trailer = || {
+        let index = std::fs::read(repo.path.join(".git/index")).unwrap();
+        let len = repo.git(&["rev-parse", "HEAD"]).trim().len() / 2;
+        index[index.len() - len..].to_vec()
+    };
+    repo.rollback(&["to", "base"]).ok();
+    assert!(
+        trailer().iter().any(|b| *b != 0),
+        "a real checksum by default"
+    );
+    repo.rollback(&["undo"]).ok();
+    repo.git(&["config", "index.skipHash", "true"]);
+    repo.rollback(&["to", "base"]).ok();
+    assert!(
+        trailer().iter().all(|b| *b == 0),
+        "a null checksum with index.skipHash"
+    );
+    assert_eq!(repo.observe_user(), before);
+    repo.git(&["status"]);
+    repo.fsck();
+}
+
 /// A rollback that changes a submodule's recorded commit leaves the
 /// submodule's work tree alone and says how to update it.
 #[test]
