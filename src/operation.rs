@@ -126,6 +126,9 @@ pub struct Request {
     /// Commands to run once the state is restored (verify, tests).
     pub checks: Vec<Check>,
     pub dry_run: bool,
+    /// Paths to mark intent-to-add in the index (an undo giving back
+    /// `git add -N`).
+    pub intent_to_add: Vec<String>,
     /// Branches to create or remove once HEAD has moved (the branches a
     /// sprint made, removed by its undo and made again by a redo).
     pub ref_edits: Vec<BranchEdit>,
@@ -238,6 +241,7 @@ impl Request {
             checks: Vec::new(),
             dry_run: false,
             ref_edits: Vec::new(),
+            intent_to_add: Vec::new(),
         }
     }
 }
@@ -364,6 +368,11 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
     };
 
     let mut plan = snapshot::plan(repo, &capture.state, &target)?;
+    plan.intent_to_add = request
+        .intent_to_add
+        .iter()
+        .map(|p| p.as_str().into())
+        .collect();
     if let Some(only) = &request.only {
         plan.retain(|path| only.matches(path));
     }
@@ -822,6 +831,10 @@ pub struct Applied {
     /// How many paths it changed, when more than are listed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paths_total: Option<usize>,
+    /// Index entries that were intent-to-add (`git add -N`) before it: its
+    /// undo marks them again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub intent_to_add: Vec<String>,
 }
 
 /// Before the first write: keep the safety snapshot reachable under
@@ -843,6 +856,11 @@ pub fn record(
     event.snapshot = Some(capture.state.commit.to_string());
     const MAX_PATHS: usize = 1000;
     applied.counts = capture.counts.clone();
+    applied.intent_to_add = capture
+        .intent_to_add
+        .iter()
+        .map(|p| p.to_str_lossy().into_owned())
+        .collect();
     applied.paths = paths.iter().take(MAX_PATHS).cloned().collect();
     applied.paths_total = (paths.len() > MAX_PATHS).then_some(paths.len());
     event.set_details(&applied)?;
@@ -1233,10 +1251,12 @@ pub fn reverse(repo: &Repo, event: &Event, kind: ledger::Kind) -> Result<Request
     );
     request.undoes = Some(event.id.clone());
     request.subject = Some(describe(event));
-    request.only = event
-        .details_as::<Applied>()
-        .and_then(|applied| applied.only)
-        .map(PathSpec::new);
+    let applied = event.details_as::<Applied>();
+    request.intent_to_add = applied
+        .as_ref()
+        .map(|a| a.intent_to_add.clone())
+        .unwrap_or_default();
+    request.only = applied.and_then(|applied| applied.only).map(PathSpec::new);
     request.write_exact = saved_writes(repo, event)?;
     // The branches it made or removed are removed or made again; a sprint
     // (which records them in its own details) made its retry and backup

@@ -173,6 +173,9 @@ pub struct Capture {
     /// How each changed file looked when it was read (`None`: absent),
     /// for [`changed_since`]; other paths are as the index's stat data says.
     pub stamps: HashMap<BString, Option<Stamp>>,
+    /// Index entries marked intent-to-add (`git add -N`): no tree can hold
+    /// the mark, so the operation records them and its undo marks them again.
+    pub intent_to_add: Vec<BString>,
 }
 
 impl Capture {
@@ -363,6 +366,13 @@ pub fn capture(
         .and_then(|spec| spec.walk_patterns())
         .unwrap_or_default();
     let named = |path: &BStr| only.is_none_or(|spec| spec.matches(path));
+    let intent_to_add: Vec<BString> = index
+        .entries()
+        .iter()
+        .filter(|e| e.flags.contains(gix::index::entry::Flags::INTENT_TO_ADD))
+        .map(|e| e.path(&index).to_owned())
+        .filter(|p| named(p.as_bstr()))
+        .collect();
     // Naming no path, there is nothing to look at (an operation on refs).
     let items = match only.is_some_and(|spec| spec.is_nothing()) {
         true => None,
@@ -528,6 +538,7 @@ pub fn capture(
                 worktree_tree,
                 untracked_tree,
             },
+            intent_to_add: intent_to_add.clone(),
             counts,
             inexact,
             stamps,
@@ -564,6 +575,7 @@ pub fn capture(
             worktree_tree,
             untracked_tree,
         },
+        intent_to_add,
         counts,
         inexact,
         stamps,
@@ -591,6 +603,9 @@ pub struct Plan {
     pub worktree: BTreeMap<BString, Change>,
     /// Index changes by path.
     pub index: BTreeMap<BString, Change>,
+    /// Paths to mark intent-to-add once the index is written (an undo
+    /// giving back `git add -N`).
+    pub intent_to_add: Vec<BString>,
 }
 
 impl Plan {
@@ -1186,6 +1201,15 @@ pub fn apply(repo: &Repo, plan: &Plan, lock: IndexLock) -> Result<()> {
             plan.index.get(path).is_some_and(|c| *c == Change::Delete)
         });
     }
+    // An intent-to-add entry describes the file as it was: when the plan
+    // deletes or rewrites that file, the mark goes (its undo brings it back).
+    index.remove_entries(|_, path, entry| {
+        entry
+            .flags
+            .contains(gix::index::entry::Flags::INTENT_TO_ADD)
+            && plan.worktree.contains_key(path)
+            && !plan.intent_to_add.iter().any(|p| p == path)
+    });
     let mut added = Vec::new();
     for (path, change) in &plan.index {
         let Change::Write(blob) = change else {
@@ -1218,6 +1242,35 @@ pub fn apply(repo: &Repo, plan: &Plan, lock: IndexLock) -> Result<()> {
             index_mode(blob.kind),
             path.as_bstr(),
         );
+    }
+    // As `git add -N` makes them: the empty blob, no stat data.
+    for path in &plan.intent_to_add {
+        let present = index
+            .entry_index_by_path_and_stage(path.as_bstr(), gix::index::entry::Stage::Unconflicted)
+            .is_some();
+        let file = workdir.join(gix::path::from_bstr(path.as_bstr())?);
+        let Some(meta) = std::fs::symlink_metadata(&file)
+            .ok()
+            .filter(|m| m.is_file())
+        else {
+            continue;
+        };
+        if !present {
+            use gix::index::entry::{Flags, Mode};
+            use std::os::unix::fs::PermissionsExt;
+            let executable = meta.permissions().mode() & 0o111 != 0;
+            index.dangerously_push_entry(
+                gix::index::entry::Stat::default(),
+                git.object_hash().empty_blob(),
+                Flags::INTENT_TO_ADD | Flags::EXTENDED,
+                if executable {
+                    Mode::FILE_EXECUTABLE
+                } else {
+                    Mode::FILE
+                },
+                path.as_bstr(),
+            );
+        }
     }
     index.sort_entries();
     // Refresh the stat data of every path written to the work tree; where the
@@ -1253,9 +1306,6 @@ pub fn apply(repo: &Repo, plan: &Plan, lock: IndexLock) -> Result<()> {
     Ok(())
 }
 
-/// Write the index like `gix::index::File::write` does, but serialize it to
-/// memory first and hash it in one pass, rather than hashing the many small
-/// writes of the entries one by one.
 /// `index.skipHash` as the user set it (the repository is opened with it
 /// forced on for reading, an override this leaves out): git then writes a
 /// null checksum, and so do we.
@@ -1271,6 +1321,9 @@ fn skip_hash(repo: &Repo) -> bool {
         .unwrap_or(false)
 }
 
+/// Write the index like `gix::index::File::write` does, but serialize it to
+/// memory first and hash it in one pass, rather than hashing the many small
+/// writes of the entries one by one.
 fn write_index(index: &gix::index::File, lock: IndexLock, skip_hash: bool) -> Result<()> {
     use std::io::Write;
     let mut bytes = Vec::with_capacity(index.entries().len() * 96 + 4096);

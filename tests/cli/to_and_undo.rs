@@ -343,6 +343,27 @@ fn an_index_of_version_4_stays_version_4() {
     repo.git(&["status"]);
 }
 
+/// An intent-to-add entry (`git add -N`): `to` leaves none behind for a file
+/// it removed, and `undo` marks it again (no tree can hold the mark).
+#[test]
+fn intent_to_add_survives_to_and_undo() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    repo.write("src/a.rs", "later\n");
+    repo.git(&["commit", "-q", "-am", "later"]);
+    repo.write("new.txt", "intended\n");
+    repo.git(&["add", "-N", "new.txt"]);
+    let before = repo.observe_user();
+    let status = repo.status();
+    assert!(status.contains(" A new.txt"), "{status}");
+    repo.rollback(&["to", "base"]).ok();
+    assert_eq!(repo.status(), "", "no stale intent-to-add entry");
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(repo.status(), status);
+    assert_eq!(repo.observe_user(), before);
+    repo.fsck();
+}
+
 /// `index.skipHash` is honoured on write as git does (a null checksum);
 /// without it the checksum is the real one.
 #[test]
