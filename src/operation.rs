@@ -515,6 +515,27 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
     }
 
     crate::trace::phase("checked: changed since");
+    // Every object the plan writes must be readable before the first write:
+    // a damaged one is refused now, not after half the files are written.
+    for (path, change) in plan.worktree.iter().chain(plan.index.iter()) {
+        let snapshot::Change::Write(blob) = change else {
+            continue;
+        };
+        if blob.kind == gix::objs::tree::EntryKind::Commit {
+            continue;
+        }
+        if let Err(err) = repo.git.find_header(blob.id) {
+            return Err(Error::refused(format!(
+                "object {} of '{}' cannot be read: {err}",
+                blob.id,
+                path.to_str_lossy()
+            ))
+            .hint(
+                "nothing was changed; the repository is damaged: `git fsck` names what is wrong",
+            ));
+        }
+    }
+    crate::trace::phase("checked: objects");
     // A backup is verified whole, while extracted beside the work tree,
     // before anything is written to it.
     let staging = match (&archive, &selection) {

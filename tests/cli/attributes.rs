@@ -137,3 +137,52 @@ fn a_failing_required_filter_is_refused_before_anything_is_written() {
         .fails(3, "key.sec");
     assert_eq!(repo.observe_user(), before);
 }
+
+/// A required smudge filter that passes the check before the first write,
+/// then dies (SIGKILL) in the middle of the checkout: the rollback fails
+/// with exit 1 naming the undo, and one `undo` gives back every byte.
+#[test]
+fn a_smudge_filter_that_dies_mid_checkout_is_undone() {
+    let repo = TestRepo::fixture("basic");
+    repo.write(".gitattributes", "*.x filter=x\n");
+    repo.git(&["config", "filter.x.clean", "cat"]);
+    repo.git(&["config", "filter.x.smudge", "cat"]);
+    repo.git(&["config", "filter.x.required", "true"]);
+    for name in ["a", "b", "c"] {
+        repo.write(&format!("{name}.x"), &format!("{name} v1\n"));
+    }
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "v1"]);
+    repo.rollback(&["checkpoint", "base"]).ok();
+    for name in ["a", "b", "c"] {
+        repo.write(&format!("{name}.x"), &format!("{name} v2\n"));
+    }
+    repo.git(&["commit", "-q", "-am", "v2"]);
+    repo.write("untracked.txt", "work\n");
+    let before = repo.observe_user();
+    // Calls 1-3 are the check before writing; the 5th, during the
+    // checkout, kills the filter.
+    let count = repo.path.parent().unwrap().join("smudge-count");
+    std::fs::write(&count, "0\n").unwrap();
+    let smudge = format!(
+        "n=$(($(cat {0})+1)); echo $n > {0}; [ $n -eq 5 ] && kill -9 $$; cat",
+        count.display()
+    );
+    repo.git(&["config", "filter.x.smudge", &smudge]);
+    let run = repo.rollback(&["to", "base"]).fails(1, "signal: 9");
+    assert!(
+        run.stderr().contains("`git rollback undo "),
+        "{}",
+        run.stderr()
+    );
+    assert_ne!(repo.observe_user(), before, "part of it was written");
+    repo.git(&["config", "filter.x.smudge", "cat"]);
+    let undo = repo.rollback(&["undo"]).ok();
+    assert!(
+        undo.stderr().contains("did not finish"),
+        "{}",
+        undo.stderr()
+    );
+    assert_eq!(repo.observe_user(), before);
+    repo.fsck();
+}

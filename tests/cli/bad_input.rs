@@ -285,3 +285,37 @@ fn every_part_of_the_project_file_is_checked_at_load() {
         assert_eq!(repo.observe(), before, "{config}");
     }
 }
+
+/// A damaged object the rollback would write is refused before the first
+/// write (exit 3, nothing changed, nothing recorded), in SHA-1 and (in
+/// tests/cli_sha256.rs) SHA-256 repositories.
+#[test]
+fn a_corrupt_object_is_refused_before_anything_is_written() {
+    let repo = TestRepo::fixture("basic");
+    repo.write("src/a.rs", "checkpoint content a\n");
+    repo.write("src/b.rs", "checkpoint content b\n");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    repo.git(&["checkout", "-q", "--", "src"]);
+    let blob = repo.git(&["rev-parse", "checkpoint/base^{commit}:src/b.rs"]);
+    let blob = blob.trim();
+    let object = repo
+        .path
+        .join(".git/objects")
+        .join(&blob[..2])
+        .join(&blob[2..]);
+    let mut permissions = std::fs::metadata(&object).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    permissions.set_readonly(false);
+    std::fs::set_permissions(&object, permissions).unwrap();
+    std::fs::write(&object, b"garbage").unwrap();
+    let before = repo.observe();
+    let run = repo
+        .rollback(&["to", "base"])
+        .fails(3, &format!("object {blob} of 'src/b.rs' cannot be read"));
+    assert!(
+        run.stderr().contains("nothing was changed"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(repo.observe(), before, "no file written, nothing recorded");
+}
