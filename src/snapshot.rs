@@ -1185,6 +1185,7 @@ pub fn apply(repo: &Repo, plan: &Plan, lock: IndexLock) -> Result<()> {
     }
 
     expand_ident_as_git_does(repo, &mut written)?;
+    encode_utf16_as_git_does(repo, &mut written)?;
     crate::trace::phase("apply: checkout");
     // The index: current entries with the plan's index changes, stat data from the written files.
     // The repository caches the index read by the capture; it is re-read only if it changed on disk.
@@ -1420,6 +1421,95 @@ fn expand_ident_as_git_does(repo: &Repo, written: &mut gix::index::State) -> Res
         written.entries_mut()[position].stat = stat;
     }
     Ok(())
+}
+
+/// gix's checkout cannot write UTF-16 (`encoding_rs`, which it encodes
+/// with, writes UTF-8 for it), so a file with `working-tree-encoding=UTF-16`
+/// (`UTF-16LE`, `UTF-16BE`, `-BOM` variants) comes out as the UTF-8 that
+/// git stores: encode it as git does (plain `UTF-16`: a byte order mark and
+/// little-endian, as glibc's iconv writes). Attributes are looked up only
+/// when an attributes file names `working-tree-encoding` at all.
+fn encode_utf16_as_git_does(repo: &Repo, written: &mut gix::index::State) -> Result<()> {
+    if written.entries().is_empty() || !attributes_mention(repo, written, b"working-tree-encoding")?
+    {
+        return Ok(());
+    }
+    let attributes = repo.git.attributes_only(
+        written,
+        gix::worktree::stack::state::attributes::Source::WorktreeThenIdMapping,
+    )?;
+    let mut stack = attributes;
+    let mut matches = stack.selected_attribute_matches(["working-tree-encoding"]);
+    let mut rewritten = Vec::new();
+    for (position, entry) in written.entries().iter().enumerate() {
+        if entry.mode != gix::index::entry::Mode::FILE
+            && entry.mode != gix::index::entry::Mode::FILE_EXECUTABLE
+        {
+            continue;
+        }
+        let path = entry.path(written);
+        stack
+            .at_entry(path, Some(entry.mode))?
+            .matching_attributes(&mut matches);
+        let Some(label) = matches
+            .iter_selected()
+            .find_map(|m| match m.assignment.state {
+                gix::attrs::StateRef::Value(value) => {
+                    Some(value.as_bstr().to_str_lossy().to_ascii_uppercase())
+                }
+                _ => None,
+            })
+        else {
+            continue;
+        };
+        let (bom, big_endian): (&[u8], bool) = match label.as_str() {
+            "UTF-16" | "UTF-16LE-BOM" => (&[0xFF, 0xFE], false),
+            "UTF-16LE" => (&[], false),
+            "UTF-16BE" => (&[], true),
+            "UTF-16BE-BOM" => (&[0xFE, 0xFF], true),
+            _ => continue,
+        };
+        let full = repo.workdir().join(gix::path::from_bstr(path)?);
+        let bytes = std::fs::read(&full)?;
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            continue;
+        };
+        let mut encoded = Vec::with_capacity(bom.len() + text.len() * 2);
+        encoded.extend_from_slice(bom);
+        for unit in text.encode_utf16() {
+            encoded.extend_from_slice(&if big_endian {
+                unit.to_be_bytes()
+            } else {
+                unit.to_le_bytes()
+            });
+        }
+        std::fs::write(&full, encoded)?;
+        let meta = gix::index::fs::Metadata::from_path_no_follow(&full)?;
+        rewritten.push((position, gix::index::entry::Stat::from_fs(&meta)?));
+    }
+    for (position, stat) in rewritten {
+        written.entries_mut()[position].stat = stat;
+    }
+    Ok(())
+}
+
+/// Whether any attributes file (a `.gitattributes` in the index or among
+/// the entries being written, or `$GIT_DIR/info/attributes`) contains `word`.
+fn attributes_mention(repo: &Repo, written: &gix::index::State, word: &[u8]) -> Result<bool> {
+    let index = repo.git.index_or_empty()?;
+    let states: [&gix::index::State; 2] = [&index, written];
+    for state in states {
+        for entry in state.entries() {
+            let path = entry.path(state);
+            if (path == ".gitattributes" || path.ends_with(b"/.gitattributes"))
+                && repo.git.find_blob(entry.id)?.data.find(word).is_some()
+            {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(std::fs::read(repo.common_dir().join("info/attributes"))
+        .is_ok_and(|text| text.find(word).is_some()))
 }
 
 /// Re-encode an index of version 2 or 3 (without its trailing checksum) as

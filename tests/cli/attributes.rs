@@ -186,3 +186,56 @@ fn a_smudge_filter_that_dies_mid_checkout_is_undone() {
     assert_eq!(repo.observe_user(), before);
     repo.fsck();
 }
+
+/// `working-tree-encoding`: what `to` and `undo` write is what git's
+/// checkout writes, for the UTF-16 forms (which gix alone writes as UTF-8)
+/// and a single-byte one.
+#[test]
+fn working_tree_encoding_is_written_as_git_writes_it() {
+    let repo = TestRepo::fixture("basic");
+    repo.write(
+        ".gitattributes",
+        "*.le working-tree-encoding=UTF-16LE\n*.u16 working-tree-encoding=UTF-16\n*.be working-tree-encoding=UTF-16BE\n*.lat working-tree-encoding=ISO-8859-1\n",
+    );
+    let text = "h\u{e9}llo\nw\u{f6}rld\n";
+    let utf16 = |bom: &[u8], be: bool| -> Vec<u8> {
+        let mut out = bom.to_vec();
+        for unit in text.encode_utf16() {
+            out.extend_from_slice(&if be {
+                unit.to_be_bytes()
+            } else {
+                unit.to_le_bytes()
+            });
+        }
+        out
+    };
+    std::fs::write(repo.path.join("a.le"), utf16(&[], false)).unwrap();
+    std::fs::write(repo.path.join("a.u16"), utf16(&[0xFF, 0xFE], false)).unwrap();
+    std::fs::write(repo.path.join("a.be"), utf16(&[], true)).unwrap();
+    let latin1: Vec<u8> = text.chars().map(|c| c as u32 as u8).collect();
+    std::fs::write(repo.path.join("a.lat"), latin1).unwrap();
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "encoded"]);
+    assert_eq!(repo.git(&["show", "HEAD:a.le"]), text, "git stores UTF-8");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    repo.write("a.lat", "changed\n");
+    for name in ["a.le", "a.u16", "a.be"] {
+        std::fs::remove_file(repo.path.join(name)).unwrap();
+    }
+    repo.git(&["commit", "-q", "-am", "changed"]);
+    let after = repo.observe_user();
+    let same_bytes_as_git = || {
+        for path in ["a.le", "a.u16", "a.be", "a.lat"] {
+            let git = repo.git_run(&["cat-file", "--filters", &format!("HEAD:{path}")]);
+            let written = std::fs::read(repo.path.join(path)).unwrap();
+            assert_eq!(written, git.output.stdout, "{path}");
+        }
+    };
+    repo.rollback(&["to", "base"]).ok();
+    same_bytes_as_git();
+    assert_eq!(repo.status(), "");
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(repo.observe_user(), after);
+    repo.rollback(&["redo"]).ok();
+    same_bytes_as_git();
+}
