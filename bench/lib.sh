@@ -19,3 +19,28 @@ best_of() {
 
 # ratio A B: A / B with two decimals.
 ratio() { awk "BEGIN{printf \"%.2f\", $1/$2}"; }
+
+# generated_repo FILES DIR: a repository of FILES small text files (100 per
+# directory) with one commit on main, made once and reused.
+generated_repo() {
+  local files=$1 dir=$2
+  [ -d "$dir/.git" ] && return
+  echo "generating $files files in $dir" >&2
+  rm -rf "$dir" && mkdir -p "$dir"
+  (
+    cd "$dir"
+    git init -q -b main .
+    python3 - "$files" <<'PY'
+import os, sys
+n = int(sys.argv[1])
+per_dir = 100
+for i in range(n):
+    d = f"d{i // per_dir // 100:03d}/s{i // per_dir % 100:02d}"
+    if i % per_dir == 0:
+        os.makedirs(d, exist_ok=True)
+    with open(f"{d}/f{i}.txt", "w") as f:
+        f.write(f"file {i}\n" + "content line\n" * 20)
+PY
+    git add -A && git commit -q -m "generated"
+  )
+}

@@ -17,23 +17,8 @@ export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
 export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com
 export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
 
-if [ ! -d "$work/.git" ]; then
-  echo "generating $files files in $work" >&2
-  rm -rf "$work" && mkdir -p "$work" && cd "$work"
-  git init -q -b main .
-  python3 - "$files" <<'PY'
-import os, sys
-n = int(sys.argv[1])
-per_dir = 100
-for i in range(n):
-    d = f"d{i // per_dir // 100:03d}/s{i // per_dir % 100:02d}"
-    if i % per_dir == 0:
-        os.makedirs(d, exist_ok=True)
-    with open(f"{d}/f{i}.txt", "w") as f:
-        f.write(f"file {i}\n" + "content line\n" * 20)
-PY
-  git add -A && git commit -q -m "generated"
-fi
+source "$here/bench/lib.sh"
+generated_repo "$files" "$work"
 cd "$work"
 git reset -q --hard main && git clean -qfd
 "$bin" -q checkpoint bench-base --force
@@ -46,7 +31,6 @@ dirty() {
   git update-index -q --refresh >/dev/null || true
 }
 
-source "$here/bench/lib.sh"
 noop() { :; }
 
 dirty
