@@ -462,6 +462,10 @@ pub fn capture(
         });
     }
 
+    // A file under a required driver that has no clean command: git refuses
+    // to add it, and so does the snapshot.
+    refuse_missing_drivers(repo, &index, modified.iter().chain(&untracked), "clean")?;
+
     // I: the index's own tree, reusing its cache tree.
     let (index_tree, _) = index_tree::write(git, &index)?;
     if let Some(tree) = rules_after {
@@ -995,6 +999,12 @@ pub fn changed_since(
 /// blob the plan writes goes through the checkout conversions once, in
 /// memory; only when some `filter.<driver>.required` is set.
 pub fn check_required_filters(repo: &Repo, plan: &Plan) -> Result<()> {
+    let written = plan
+        .worktree
+        .iter()
+        .filter(|(_, change)| matches!(change, Change::Write(b) if matches!(b.kind, EntryKind::Blob | EntryKind::BlobExecutable)))
+        .map(|(path, _)| path);
+    refuse_missing_drivers(repo, &*repo.git.index_or_empty()?, written, "smudge")?;
     let config = repo.git.config_snapshot();
     let required: Vec<Vec<u8>> = config
         .plumbing()
@@ -1046,6 +1056,66 @@ pub fn check_required_filters(repo: &Repo, plan: &Plan) -> Result<()> {
                 "the checkout filter of '{path}' fails: {why}"
             ))
             .hint("nothing was changed; fix the filter (`git config --get-regexp '^filter\\.'`) and try again"));
+        }
+    }
+    Ok(())
+}
+
+/// Refuse when one of `paths` is under a `required` filter driver that has
+/// neither a `side` (clean, smudge) nor a `process` command: git refuses
+/// such a file, rather than passing its bytes through unfiltered.
+fn refuse_missing_drivers<'a>(
+    repo: &Repo,
+    index: &gix::index::State,
+    paths: impl Iterator<Item = &'a BString>,
+    side: &str,
+) -> Result<()> {
+    let config = repo.git.config_snapshot();
+    let missing: Vec<BString> = config
+        .plumbing()
+        .sections_by_name("filter")
+        .into_iter()
+        .flatten()
+        .filter(|section| {
+            section.value("required").is_some_and(|v| {
+                matches!(
+                    v.to_ascii_lowercase().as_slice(),
+                    b"true" | b"yes" | b"on" | b"1"
+                )
+            }) && section.value(side).is_none()
+                && section.value("process").is_none()
+        })
+        .filter_map(|section| section.header().subsection_name().map(|n| n.to_owned()))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let mut paths = paths.peekable();
+    if paths.peek().is_none() {
+        return Ok(());
+    }
+    let mut stack = repo.git.attributes_only(
+        index,
+        gix::worktree::stack::state::attributes::Source::WorktreeThenIdMapping,
+    )?;
+    let mut matches = stack.selected_attribute_matches(["filter"]);
+    for path in paths {
+        stack
+            .at_entry(path.as_bstr(), Some(gix::index::entry::Mode::FILE))?
+            .matching_attributes(&mut matches);
+        let driver = matches
+            .iter_selected()
+            .find_map(|m| match m.assignment.state {
+                gix::attrs::StateRef::Value(value) => Some(value.as_bstr().to_owned()),
+                _ => None,
+            });
+        if let Some(driver) = driver.filter(|d| missing.contains(d)) {
+            return Err(Error::refused(format!(
+                "'{path}' needs the required filter '{driver}', which has no {side} command"
+            ))
+            .hint(format!(
+                "nothing was changed; configure filter.{driver}.{side} (or .process), e.g. install the tool that provides it (git-lfs: `git lfs install`)"
+            )));
         }
     }
     Ok(())

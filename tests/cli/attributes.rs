@@ -239,3 +239,45 @@ fn working_tree_encoding_is_written_as_git_writes_it() {
     repo.rollback(&["redo"]).ok();
     same_bytes_as_git();
 }
+
+/// A `required` filter without its command (git refuses such files): the
+/// capture refuses a file under it that has no clean command, the restore
+/// one that has no smudge command; exit 3, nothing changed. Files under no
+/// such filter go on as before.
+#[test]
+fn a_required_filter_without_its_command_is_refused() {
+    let repo = TestRepo::fixture("basic");
+    repo.write(".gitattributes", "*.sec filter=sec\n");
+    repo.git(&["config", "filter.sec.clean", "cat"]);
+    repo.git(&["config", "filter.sec.smudge", "cat"]);
+    repo.git(&["config", "filter.sec.required", "true"]);
+    repo.write("key.sec", "v1\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "sec"]);
+    repo.rollback(&["checkpoint", "c"]).ok();
+    repo.write("key.sec", "v2\n");
+    repo.git(&["commit", "-q", "-am", "v2"]);
+
+    repo.git(&["config", "--unset", "filter.sec.clean"]);
+    repo.write("key.sec", "v3, not yet added\n");
+    let before = repo.observe();
+    repo.rollback(&["checkpoint", "d"]).fails(
+        3,
+        "'key.sec' needs the required filter 'sec', which has no clean command",
+    );
+    repo.rollback(&["to", "c"])
+        .fails(3, "which has no clean command");
+    assert_eq!(repo.observe(), before);
+
+    repo.git(&["config", "filter.sec.clean", "cat"]);
+    repo.write("key.sec", "v2\n");
+    repo.git(&["config", "--unset", "filter.sec.smudge"]);
+    let before = repo.observe();
+    repo.rollback(&["to", "c"]).fails(
+        3,
+        "'key.sec' needs the required filter 'sec', which has no smudge command",
+    );
+    assert_eq!(repo.observe(), before);
+    repo.write("src/a.rs", "unrelated\n");
+    repo.rollback(&["checkpoint", "unrelated"]).ok();
+}
