@@ -566,6 +566,8 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
         only: request
             .only
             .as_ref()
+            // Naming everything (`files .`), the snapshot is whole, and so is its undo.
+            .filter(|only| !only.is_everything())
             .map(|only| only.to_patterns().iter().map(|p| p.to_string()).collect()),
         restored,
         deleted,
@@ -1277,7 +1279,11 @@ pub fn reverse(repo: &Repo, event: &Event, kind: ledger::Kind) -> Result<Request
         .as_ref()
         .map(|a| a.intent_to_add.clone())
         .unwrap_or_default();
-    request.only = applied.and_then(|applied| applied.only).map(PathSpec::new);
+    request.only = applied
+        .and_then(|applied| applied.only)
+        // `files .` of an earlier release recorded `[]` for "everything".
+        .filter(|only| !(only.is_empty() && event.kind == ledger::Kind::Files))
+        .map(PathSpec::new);
     request.write_exact = saved_writes(repo, event)?;
     // The branches it made or removed are removed or made again; a sprint
     // (which records them in its own details) made its retry and backup

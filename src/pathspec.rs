@@ -176,6 +176,11 @@ impl PathSpec {
     }
 
     /// Whether `path` is named by any pattern.
+    /// Whether it names the whole work tree (`.`).
+    pub fn is_everything(&self) -> bool {
+        self.everything
+    }
+
     /// Whether it names nothing at all (an operation on refs only).
     pub fn is_nothing(&self) -> bool {
         !self.everything && self.patterns.is_empty()

@@ -276,3 +276,19 @@ fn files_snapshots_and_undoes_only_the_named_paths() {
     assert_eq!(repo.read("src/a.rs"), "pub fn a() { 1 }\n");
     assert_eq!(repo.read("src/b.rs"), "edited after files\n");
 }
+
+/// `files .` names the whole work tree: its undo restores the whole of it
+/// (it once recorded an empty path list, and its undo restored nothing).
+#[test]
+fn files_dot_is_undone_whole() {
+    let repo = edited();
+    repo.write("elsewhere.txt", "untracked\n");
+    let before = repo.observe_user();
+    repo.rollback(&["files", ".", "--no-test"]).ok();
+    assert_ne!(repo.observe_user(), before);
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(repo.observe_user(), before);
+    repo.rollback(&["redo"]).ok();
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(repo.observe_user(), before);
+}

@@ -781,3 +781,59 @@ fn to_warns_when_it_moves_another_branch_than_the_checkpoints() {
     let detached = repo.rollback(&["to", "base", "--detach", "--dry-run"]).ok();
     assert!(!detached.stderr().contains("was made on branch"));
 }
+
+/// A submodule with uncommitted and untracked work survives `to`,
+/// `files .` and their undo byte for byte (its work tree is not ours).
+#[test]
+fn a_dirty_submodule_survives_to_files_and_undo() {
+    let repo = TestRepo::fixture("basic");
+    let lib = repo.path.join("lib");
+    std::fs::create_dir(&lib).unwrap();
+    repo.git_in(&lib, &["init", "-q", "-b", "main"]);
+    std::fs::write(lib.join("s"), "first\n").unwrap();
+    repo.git_in(&lib, &["add", "s"]);
+    repo.git_in(&lib, &["commit", "-q", "-m", "first"]);
+    repo.git(&["submodule", "add", "-q", "./lib", "lib"]);
+    repo.git(&["commit", "-q", "-m", "submodule"]);
+    repo.rollback(&["checkpoint", "c"]).ok();
+    repo.write("src/a.rs", "later\n");
+    repo.git(&["commit", "-q", "-am", "later"]);
+    std::fs::write(lib.join("s"), "first\nuncommitted\n").unwrap();
+    std::fs::write(lib.join("untracked"), "inside the submodule\n").unwrap();
+    // The submodule's own git dir changes whenever git looks at it (its
+    // index is refreshed): its work tree is what must not change.
+    let submodule = |repo: &TestRepo| -> Vec<(String, (u32, Vec<u8>))> {
+        repo.files()
+            .into_iter()
+            .filter(|(path, _)| path.starts_with("lib/") && !path.starts_with("lib/.git/"))
+            .collect()
+    };
+    let state = |repo: &TestRepo| {
+        let mut observed = repo.observe_user();
+        observed
+            .files
+            .retain(|path, _| !path.starts_with("lib/.git/"));
+        observed
+    };
+    let before = state(&repo);
+    let inside = submodule(&repo);
+    assert!(inside.iter().any(|(p, _)| p == "lib/untracked"));
+    repo.rollback(&["to", "c"]).ok();
+    assert_eq!(submodule(&repo), inside, "to leaves the submodule alone");
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(state(&repo), before);
+    repo.rollback(&["files", ".", "--from", "c", "--no-test"])
+        .ok();
+    assert_eq!(
+        submodule(&repo),
+        inside,
+        "files . leaves the submodule alone"
+    );
+    assert_eq!(
+        repo.read("src/a.rs"),
+        repo.git(&["show", "checkpoint/c:src/a.rs"])
+    );
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(state(&repo), before);
+    repo.fsck();
+}
