@@ -113,6 +113,9 @@ pub struct CreateOptions {
     pub dry_run: bool,
     /// Extra data for the event (sprint, stage, …).
     pub details: serde_json::Map<String, serde_json::Value>,
+    /// Tag this commit instead of capturing the current state (the
+    /// pre-push hook keeps a remote's old tip this way).
+    pub at: Option<ObjectId>,
 }
 
 /// Capture the current state and tag it; the work tree, index and HEAD are untouched.
@@ -139,7 +142,14 @@ pub fn create(repo: &Repo, options: CreateOptions) -> Result<Created> {
         }
     };
     let head = repo.head()?;
-    let capture = snapshot::capture(repo, Some(&format!("checkpoint {name}")), None, None)?;
+    let (commit, counts, dirty, untracked) = match options.at {
+        Some(commit) => (commit, Counts::default(), false, false),
+        None => {
+            let capture = snapshot::capture(repo, Some(&format!("checkpoint {name}")), None, None)?;
+            let (dirty, untracked) = (capture.is_dirty(), capture.state.untracked_tree.is_some());
+            (capture.state.commit, capture.counts, dirty, untracked)
+        }
+    };
     let message = options
         .message
         .clone()
@@ -151,16 +161,16 @@ pub fn create(repo: &Repo, options: CreateOptions) -> Result<Created> {
             checkpoint: Checkpoint {
                 id: name.clone(),
                 reference: format!("{PREFIX}{name}"),
-                target: capture.state.commit.to_string(),
+                target: commit.to_string(),
                 head: head.oid.clone(),
                 at: format_time(seconds),
                 seconds,
                 by: repo.who()?,
                 message,
-                dirty: capture.is_dirty(),
-                untracked: capture.state.untracked_tree.is_some(),
+                dirty,
+                untracked,
             },
-            counts: capture.counts,
+            counts,
             event: String::new(),
             dry_run: true,
         });
@@ -175,7 +185,7 @@ pub fn create(repo: &Repo, options: CreateOptions) -> Result<Created> {
         .git
         .tag(
             format!("checkpoint/{name}"),
-            capture.state.commit,
+            commit,
             gix::objs::Kind::Commit,
             Some(tagger.to_ref(&mut time_buf)),
             format!("{}\n", message.trim_end()),
@@ -192,20 +202,18 @@ pub fn create(repo: &Repo, options: CreateOptions) -> Result<Created> {
     event.checkpoint = Some(name.clone());
     event.head_before = Some(head);
     event.details = options.details;
-    event
-        .details
-        .insert("dirty".into(), capture.is_dirty().into());
+    event.details.insert("dirty".into(), dirty.into());
     event.details.insert("message".into(), message.into());
     event
         .details
-        .insert("counts".into(), serde_json::to_value(&capture.counts)?);
+        .insert("counts".into(), serde_json::to_value(&counts)?);
     ledger::append(repo, &event)?;
 
     let checkpoint =
         find(repo, &name)?.ok_or_else(|| Error::failed(format!("checkpoint '{name}' vanished")))?;
     Ok(Created {
         checkpoint,
-        counts: capture.counts,
+        counts,
         event: event.id,
         dry_run: false,
     })

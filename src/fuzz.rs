@@ -152,3 +152,15 @@ fn valid_backup() -> Option<&'static (PathBuf, Manifest)> {
         })
         .as_ref()
 }
+
+/// The pre-push hook's stdin (`<local ref> <local oid> <remote ref> <remote oid>`
+/// lines), for both object formats.
+pub fn pre_push(bytes: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        for hash in [gix::hash::Kind::Sha1, gix::hash::Kind::Sha256] {
+            if let Ok(updates) = crate::hook::parse_updates(text, hash) {
+                assert!(updates.len() <= text.lines().count());
+            }
+        }
+    }
+}

@@ -52,6 +52,9 @@ pub enum Kind {
     Redo,
     /// The result line of an operation: duration and checks.
     Result,
+    /// A push that overwrote or deleted a remote ref whose old tip is not
+    /// here (when it is, a checkpoint records it).
+    PrePush,
     /// A kind written by another build of the tool.
     #[serde(other)]
     Unknown,
@@ -75,6 +78,7 @@ impl Kind {
             Kind::Undo => "undo",
             Kind::Redo => "redo",
             Kind::Result => "result",
+            Kind::PrePush => "pre-push",
             Kind::Unknown => "unknown",
         }
     }

@@ -12,6 +12,7 @@ pub mod error;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod gc;
+pub mod hook;
 pub mod index_tree;
 pub mod interrupt;
 pub mod ledger;

@@ -20,6 +20,8 @@ mod data_safety;
 mod environment;
 #[path = "cli/files.rs"]
 mod files;
+#[path = "cli/hook.rs"]
+mod hook;
 #[path = "cli/interrupted.rs"]
 mod interrupted;
 #[path = "cli/migration.rs"]

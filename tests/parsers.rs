@@ -149,3 +149,8 @@ fn write_the_archive_seed() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/archive");
     std::fs::write(dir.join("valid.tar.gz"), seed).unwrap();
 }
+
+#[test]
+fn pre_push() {
+    run("pre_push", fuzz::pre_push, Vec::new(), 5000);
+}

@@ -133,6 +133,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
             force: args.force,
             dry_run: args.dry_run,
             details,
+            at: None,
         },
     )?;
     if created.checkpoint.untracked && !created.dry_run {

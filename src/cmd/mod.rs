@@ -16,6 +16,7 @@ mod diff;
 mod events;
 mod files;
 mod gc;
+mod hook;
 mod list;
 mod log;
 mod man;
@@ -73,6 +74,7 @@ pub enum Command {
     Sprint(sprint::Args),
     Undo(undo::Args),
     Gc(gc::Args),
+    Hook(hook::Args),
     Redo(redo::Args),
     Log(log::Args),
     Backup(backup::Args),
@@ -201,6 +203,7 @@ fn run_command(command: Command, context: &Context, ui: &Ui) -> Result<()> {
         Command::Sprint(args) => sprint::run(args, context, ui),
         Command::Undo(args) => undo::run(args, context, ui),
         Command::Gc(args) => gc::run(args, context, ui),
+        Command::Hook(args) => hook::run(args, context, ui),
         Command::Redo(args) => redo::run(args, context, ui),
         Command::Log(args) => log::run(args, context, ui),
         Command::Backup(args) => backup::run(args, context, ui),

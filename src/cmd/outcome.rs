@@ -51,7 +51,8 @@ fn summary(outcome: &Outcome) -> String {
         Kind::BackupRestore => ("restore backup", "Restored backup"),
         Kind::CheckpointDelete => ("delete checkpoint", "Deleted checkpoint"),
         Kind::CheckpointRename => ("rename checkpoint", "Renamed checkpoint"),
-        other @ (Kind::Checkpoint | Kind::Backup | Kind::Result | Kind::Unknown) => {
+        other
+        @ (Kind::Checkpoint | Kind::Backup | Kind::Result | Kind::PrePush | Kind::Unknown) => {
             (other.as_str(), other.as_str())
         }
     };

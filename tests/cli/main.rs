@@ -14,6 +14,7 @@ mod checkpoint;
 mod data_safety;
 mod environment;
 mod files;
+mod hook;
 mod interrupted;
 mod man;
 mod migration;

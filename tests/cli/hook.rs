@@ -1,0 +1,173 @@
+//! The pre-push hook: install, uninstall byte for byte, and what it keeps
+//! when a push overwrites or deletes a remote branch (a bare repository on
+//! disk as the remote).
+
+use crate::support::TestRepo;
+
+/// basic.sh pushed to a bare remote `origin` beside it.
+fn with_remote() -> TestRepo {
+    let repo = TestRepo::fixture("basic");
+    let remote = repo.path.parent().unwrap().join("remote.git");
+    repo.git(&[
+        "init",
+        "-q",
+        "--bare",
+        "-b",
+        "main",
+        remote.to_str().unwrap(),
+    ]);
+    repo.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    repo.git(&["push", "-q", "origin", "main"]);
+    repo
+}
+
+fn checkpoints(repo: &TestRepo) -> Vec<String> {
+    let json = repo.rollback(&["list", "--json"]).ok().json();
+    json.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_force_push_and_a_deletion_keep_the_old_tip_as_a_checkpoint() {
+    let repo = with_remote();
+    let first = repo.rollback(&["hook", "install"]).ok().stdout();
+    assert!(first.contains("installed"), "{first}");
+    let hook = repo.path.join(".git/hooks/pre-push");
+    let bytes = std::fs::read(&hook).unwrap();
+    let again = repo.rollback(&["hook", "install"]).ok().stdout();
+    assert!(again.contains("(nothing changed)"), "{again}");
+    assert_eq!(std::fs::read(&hook).unwrap(), bytes);
+
+    // A fast-forward push keeps nothing.
+    repo.write("src/a.rs", "second\n");
+    repo.git(&["commit", "-q", "-am", "second"]);
+    repo.git(&["push", "-q", "origin", "main"]);
+    assert!(checkpoints(&repo).is_empty());
+
+    // A force push keeps the remote's old tip, which `to` brings back.
+    let old = repo.git(&["rev-parse", "HEAD"]);
+    repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    repo.write("src/a.rs", "rewritten\n");
+    repo.git(&["commit", "-q", "-am", "rewritten"]);
+    let push = repo.git_run(&["push", "--force", "origin", "main"]);
+    assert_eq!(push.code(), 0, "{}", push.stderr());
+    assert!(push.stderr().contains("its old tip"), "{}", push.stderr());
+    let kept = checkpoints(&repo);
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(kept[0].starts_with("pre-push/origin/main/"), "{kept:?}");
+    assert_eq!(
+        repo.git(&["rev-parse", &format!("checkpoint/{}^{{commit}}", kept[0])]),
+        old
+    );
+    repo.rollback(&["to", &kept[0]]).ok();
+    assert_eq!(repo.read("src/a.rs"), "second\n");
+
+    // Deleting a remote branch keeps its tip too.
+    repo.git(&["push", "-q", "origin", "HEAD:refs/heads/feature"]);
+    let feature = repo.git(&["rev-parse", "HEAD"]);
+    repo.git(&["push", "-q", "origin", ":feature"]);
+    let kept = checkpoints(&repo);
+    let deleted = kept
+        .iter()
+        .find(|c| c.starts_with("pre-push/origin/feature/"))
+        .unwrap();
+    assert_eq!(
+        repo.git(&["rev-parse", &format!("checkpoint/{deleted}^{{commit}}")]),
+        feature
+    );
+
+    repo.rollback(&["hook", "uninstall"]).ok();
+    assert!(!hook.exists(), "a hook we created is removed");
+    repo.fsck();
+}
+
+#[test]
+fn an_existing_shell_hook_keeps_running_and_comes_back_byte_for_byte() {
+    let repo = with_remote();
+    let hook = repo.path.join(".git/hooks/pre-push");
+    let seen = repo.path.parent().unwrap().join("seen");
+    let original = format!(
+        "#!/bin/sh\n# the team's hook\ncat > '{}'\nexit 0\n",
+        seen.display()
+    );
+    std::fs::write(&hook, &original).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o750)).unwrap();
+    repo.rollback(&["hook", "install"]).ok();
+    let status = repo.rollback(&["hook", "status"]).ok().stdout();
+    assert!(
+        status.contains("marked block") && status.contains("other commands"),
+        "{status}"
+    );
+    repo.write("src/a.rs", "second\n");
+    repo.git(&["commit", "-q", "-am", "second"]);
+    repo.git(&["push", "-q", "origin", "main"]);
+    let lines = std::fs::read_to_string(&seen).unwrap();
+    assert!(
+        lines.starts_with("refs/heads/main "),
+        "the old hook got git's input: {lines}"
+    );
+    repo.rollback(&["hook", "uninstall"]).ok();
+    assert_eq!(std::fs::read_to_string(&hook).unwrap(), original);
+    assert_eq!(
+        std::fs::metadata(&hook).unwrap().permissions().mode() & 0o777,
+        0o750
+    );
+}
+
+#[test]
+fn a_hook_that_is_not_a_shell_script_is_left_alone_unless_forced() {
+    let repo = with_remote();
+    let hook = repo.path.join(".git/hooks/pre-push");
+    let seen = repo.path.parent().unwrap().join("seen");
+    let original = format!(
+        "#!/usr/bin/env perl\nopen(my $f, '>', '{}'); print $f <STDIN>; exit 0;\n",
+        seen.display()
+    );
+    std::fs::write(&hook, &original).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let before = repo.observe();
+    repo.rollback(&["hook", "install"])
+        .fails(3, "is not a shell script: left alone");
+    assert_eq!(std::fs::read_to_string(&hook).unwrap(), original);
+    assert_eq!(repo.observe(), before);
+    repo.rollback(&["hook", "install", "--force"]).ok();
+    repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    repo.write("src/a.rs", "rewritten\n");
+    repo.git(&["commit", "-q", "-am", "rewritten"]);
+    repo.git(&["push", "-q", "--force", "origin", "main"]);
+    assert!(std::fs::read_to_string(&seen)
+        .unwrap()
+        .starts_with("refs/heads/main "));
+    assert_eq!(checkpoints(&repo).len(), 1, "ours ran too");
+    repo.rollback(&["hook", "uninstall"]).ok();
+    assert_eq!(std::fs::read_to_string(&hook).unwrap(), original);
+}
+
+#[test]
+fn core_hooks_path_is_honoured_and_bad_input_is_refused() {
+    let repo = with_remote();
+    repo.git(&["config", "core.hooksPath", "githooks"]);
+    let status = repo.rollback(&["hook", "install"]).ok().stdout();
+    assert!(repo.path.join("githooks/pre-push").exists(), "{status}");
+    assert!(!repo.path.join(".git/hooks/pre-push").exists());
+    let pre_push = |stdin: &str| {
+        let mut cmd = repo.rollback_command(&["hook", "pre-push", "origin"]);
+        cmd.stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let before = repo.observe();
+    assert!(pre_push("").status.success(), "empty input: nothing to do");
+    let bad = pre_push("refs/heads/main not-an-id refs/heads/main 0000\n");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unexpected pre-push input line"));
+    assert_eq!(repo.observe(), before);
+}
