@@ -1005,21 +1005,9 @@ pub fn check_required_filters(repo: &Repo, plan: &Plan) -> Result<()> {
         .filter(|(_, change)| matches!(change, Change::Write(b) if matches!(b.kind, EntryKind::Blob | EntryKind::BlobExecutable)))
         .map(|(path, _)| path);
     refuse_missing_drivers(repo, &*repo.git.index_or_empty()?, written, "smudge")?;
-    let config = repo.git.config_snapshot();
-    let required: Vec<Vec<u8>> = config
-        .plumbing()
-        .sections_by_name("filter")
+    let required: Vec<Vec<u8>> = required_drivers(repo, |_| true)
         .into_iter()
-        .flatten()
-        .filter(|section| {
-            section.value("required").is_some_and(|v| {
-                matches!(
-                    v.to_ascii_lowercase().as_slice(),
-                    b"true" | b"yes" | b"on" | b"1"
-                )
-            })
-        })
-        .filter_map(|section| section.header().subsection_name().map(|n| n.to_vec()))
+        .map(|name| name.to_vec())
         .collect();
     // A required driver (git-lfs installs `filter.lfs.required` globally)
     // matters only where an attributes file names it: the index's and the
@@ -1061,17 +1049,13 @@ pub fn check_required_filters(repo: &Repo, plan: &Plan) -> Result<()> {
     Ok(())
 }
 
-/// Refuse when one of `paths` is under a `required` filter driver that has
-/// neither a `side` (clean, smudge) nor a `process` command: git refuses
-/// such a file, rather than passing its bytes through unfiltered.
-fn refuse_missing_drivers<'a>(
+/// The names of the filter drivers configured `required` that `also` accepts.
+fn required_drivers(
     repo: &Repo,
-    index: &gix::index::State,
-    paths: impl Iterator<Item = &'a BString>,
-    side: &str,
-) -> Result<()> {
+    also: impl Fn(&gix::config::file::SectionRef<'_>) -> bool,
+) -> Vec<BString> {
     let config = repo.git.config_snapshot();
-    let missing: Vec<BString> = config
+    config
         .plumbing()
         .sections_by_name("filter")
         .into_iter()
@@ -1082,11 +1066,24 @@ fn refuse_missing_drivers<'a>(
                     v.to_ascii_lowercase().as_slice(),
                     b"true" | b"yes" | b"on" | b"1"
                 )
-            }) && section.value(side).is_none()
-                && section.value("process").is_none()
+            }) && also(section)
         })
         .filter_map(|section| section.header().subsection_name().map(|n| n.to_owned()))
-        .collect();
+        .collect()
+}
+
+/// Refuse when one of `paths` is under a `required` filter driver that has
+/// neither a `side` (clean, smudge) nor a `process` command: git refuses
+/// such a file, rather than passing its bytes through unfiltered.
+fn refuse_missing_drivers<'a>(
+    repo: &Repo,
+    index: &gix::index::State,
+    paths: impl Iterator<Item = &'a BString>,
+    side: &str,
+) -> Result<()> {
+    let missing = required_drivers(repo, |section| {
+        section.value(side).is_none() && section.value("process").is_none()
+    });
     if missing.is_empty() {
         return Ok(());
     }

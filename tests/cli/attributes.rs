@@ -165,7 +165,7 @@ fn a_smudge_filter_that_dies_mid_checkout_is_undone() {
     let count = repo.path.parent().unwrap().join("smudge-count");
     std::fs::write(&count, "0\n").unwrap();
     let smudge = format!(
-        "n=$(($(cat {0})+1)); echo $n > {0}; [ $n -eq 5 ] && kill -9 $$; cat",
+        "input=$(cat); n=$(($(cat {0})+1)); echo $n > {0}; [ $n -eq 5 ] && kill -9 $$; printf '%s\\n' \"$input\"",
         count.display()
     );
     repo.git(&["config", "filter.x.smudge", &smudge]);

@@ -151,12 +151,7 @@ fn empty_lists_say_so() {
 /// pipe it does not.
 #[test]
 fn log_pages_on_a_terminal_only() {
-    if std::process::Command::new("script")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("SKIPPED: script(1) is not installed");
+    if !has_script() {
         return;
     }
     let repo = TestRepo::fixture("basic");
@@ -214,12 +209,7 @@ fn operations_print_the_same_json_keys() {
 /// unless `color.ui` says never; in a pipe only with `color.ui = always`.
 #[test]
 fn color_ui_is_honoured() {
-    if std::process::Command::new("script")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("SKIPPED: script(1) is not installed");
+    if !has_script() {
         return;
     }
     let repo = TestRepo::fixture("basic");
@@ -246,4 +236,17 @@ fn color_ui_is_honoured() {
         piped.contains("\u{1b}[31merror: ") && piped.contains("\u{1b}[33mhint: "),
         "{piped:?}"
     );
+}
+
+/// Whether script(1), which gives a command a terminal, is there (else the
+/// test says SKIPPED).
+fn has_script() -> bool {
+    let found = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !found {
+        eprintln!("SKIPPED: script(1) is not installed");
+    }
+    found
 }
