@@ -24,7 +24,7 @@ for kind in plain attributes; do
     if [ "$kind" = attributes ]; then
       echo '* text=auto' > .gitattributes && git add .gitattributes && git commit -q -m attributes
     fi
-    "$bin" -q checkpoint bench-base
+    "$bin" -q checkpoint bench-base --force
   )
 done
 dirty() {
