@@ -309,6 +309,54 @@ pub fn read_newest(repo: &Repo, mut enough: impl FnMut(&Event) -> bool) -> Resul
     Ok(events)
 }
 
+/// The blobs of `new` that `old` does not have at the same path: a notes
+/// commit changes one note, so this reads the two fanout paths down to it
+/// (cheaper than a general tree diff, which sets up attribute and filter
+/// state for every call).
+fn changed_blobs(
+    repo: &Repo,
+    old: Option<ObjectId>,
+    new: ObjectId,
+    out: &mut Vec<ObjectId>,
+) -> Result<()> {
+    if old == Some(new) {
+        return Ok(());
+    }
+    let git = &repo.git;
+    let before: BTreeMap<Vec<u8>, (ObjectId, bool)> = match old {
+        Some(old) => git
+            .find_tree(old)?
+            .decode()?
+            .entries
+            .iter()
+            .map(|e| (e.filename.to_vec(), (e.oid.to_owned(), e.mode.is_tree())))
+            .collect(),
+        None => BTreeMap::new(),
+    };
+    let tree = git.find_tree(new)?;
+    let entries: Vec<(Vec<u8>, ObjectId, bool)> = tree
+        .decode()?
+        .entries
+        .iter()
+        .map(|e| (e.filename.to_vec(), e.oid.to_owned(), e.mode.is_tree()))
+        .collect();
+    for (name, id, is_tree) in entries {
+        let previous = before.get(&name);
+        if previous.is_some_and(|(old_id, _)| *old_id == id) {
+            continue;
+        }
+        if is_tree {
+            let old_subtree = previous
+                .filter(|(_, was_tree)| *was_tree)
+                .map(|(id, _)| *id);
+            changed_blobs(repo, old_subtree, id, out)?;
+        } else {
+            out.push(id);
+        }
+    }
+    Ok(())
+}
+
 /// How many events [`read_newest`] reads commit by commit before it reads
 /// the rest in bulk.
 const WALK_LIMIT: usize = 500;
@@ -340,27 +388,15 @@ fn walk_newest(repo: &Repo, enough: &mut impl FnMut(&Event) -> bool) -> Result<(
             return Ok((events, false));
         };
         let parent_tree = match parents.as_slice() {
-            [] => git.empty_tree(),
-            [parent] => git.find_commit(*parent)?.tree()?,
+            [] => None,
+            [parent] => Some(git.find_commit(*parent)?.tree_id()?.detach()),
             _ => return Ok((events, false)),
         };
-        let changes = git.diff_tree_to_tree(
-            &parent_tree,
-            &commit.tree()?,
-            gix::diff::Options::default().with_rewrites(None),
-        )?;
+        let mut changed = Vec::new();
+        changed_blobs(repo, parent_tree, commit.tree_id()?.detach(), &mut changed)?;
         let needle = format!("\"id\":\"{event_id}\"");
         let mut found = None;
-        for change in changes {
-            use gix::object::tree::diff::ChangeDetached as C;
-            let (C::Addition { entry_mode, id, .. } | C::Modification { entry_mode, id, .. }) =
-                change
-            else {
-                continue;
-            };
-            if entry_mode.is_tree() {
-                continue;
-            }
+        for id in changed {
             let blob = git.find_blob(id)?;
             found = blob
                 .data
