@@ -6,11 +6,7 @@ set -euo pipefail
 files=${1:-100000}
 runs=${2:-7}
 here=$(cd "$(dirname "$0")/.." && pwd)
-cargo build --release --quiet --manifest-path "$here/Cargo.toml"
-bin="$here/target/release/git-rollback"
-export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
-export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com
-export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
+# Builds the tool ($bin), sets a fixed identity and no global config.
 source "$here/bench/lib.sh"
 base=${BENCH_DIR:-/tmp/git-rollback-bench}
 generated_repo "$files" "$base/repo-$files"

@@ -10,13 +10,10 @@ set -euo pipefail
 kind=${1:-mixed}
 runs=${2:-3}
 here=$(cd "$(dirname "$0")/.." && pwd)
-cargo build --release --quiet --manifest-path "$here/Cargo.toml"
-bin="$here/target/release/git-rollback"
+# Builds the tool ($bin), sets a fixed identity and no global config.
+source "$here/bench/lib.sh"
 base=${BENCH_DIR:-/tmp/git-rollback-bench}
 work=$base/backup-$kind
-export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
-export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com
-export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
 
 if [ ! -d "$work/.git" ]; then
   echo "generating $kind in $work" >&2
@@ -80,7 +77,6 @@ best() {
   echo "$best"
 }
 rss() { cat "$out/rss"; }
-source "$here/bench/lib.sh"
 # Backups go outside the repository for a fair comparison with tar.
 git config rollback.backupDir "$out/backups"
 mkdir -p "$out/backups"

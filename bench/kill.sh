@@ -9,11 +9,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 files=${1:-3000}
-cargo build --release --quiet --manifest-path "$here/Cargo.toml"
-bin="$here/target/release/git-rollback"
-export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
-export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com
-export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
+# Builds the tool ($bin), sets a fixed identity and no global config.
+source "$here/bench/lib.sh"
 work=${BENCH_DIR:-/tmp/git-rollback-bench}/kill
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
 git init -q -b main . && git config gc.auto 0

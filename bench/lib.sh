@@ -1,4 +1,12 @@
-# Shared by the bench/ scripts (sourced): timing and ratios.
+# Shared by the bench/ scripts (sourced, with $here the project root):
+# the release build, a fixed identity without global config, timing, ratios
+# and the generated repository.
+
+cargo build --release --quiet --manifest-path "$here/Cargo.toml"
+bin="$here/target/release/git-rollback"
+export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com
+export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
 
 # best_of SETUP COMMAND...: the minimum wall time in seconds over $runs runs
 # of COMMAND, each after SETUP (untimed).

@@ -10,11 +10,8 @@ set -euo pipefail
 clone=$(cd "${1:?usage: bench/real.sh CLONE [RUNS]}" && pwd)
 runs=${2:-7}
 here=$(cd "$(dirname "$0")/.." && pwd)
-cargo build --release --quiet --manifest-path "$here/Cargo.toml"
-bin="$here/target/release/git-rollback"
-export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
-export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com
-export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
+# Builds the tool ($bin), sets a fixed identity and no global config.
+source "$here/bench/lib.sh"
 cd "$clone"
 git reset -q --hard && git clean -qfd
 "$bin" -q checkpoint bench-base --force
@@ -27,7 +24,6 @@ dirty() {
   git update-index -q --refresh >/dev/null || true
 }
 
-source "$here/bench/lib.sh"
 
 t_files=$(best_of dirty "$bin" files --no-test --from bench-base -- "${paths[@]}")
 t_restore=$(best_of dirty git restore --source=HEAD -- "${paths[@]}")

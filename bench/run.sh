@@ -10,14 +10,10 @@ set -euo pipefail
 files=${1:-100000}
 runs=${2:-5}
 here=$(cd "$(dirname "$0")/.." && pwd)
-cargo build --release --quiet --manifest-path "$here/Cargo.toml"
-bin="$here/target/release/git-rollback"
-work=${BENCH_DIR:-/tmp/git-rollback-bench}/repo-$files
-export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
-export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com
-export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
-
+# Builds the tool ($bin), sets a fixed identity and no global config.
 source "$here/bench/lib.sh"
+work=${BENCH_DIR:-/tmp/git-rollback-bench}/repo-$files
+
 generated_repo "$files" "$work"
 cd "$work"
 git reset -q --hard main && git clean -qfd

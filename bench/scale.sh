@@ -16,16 +16,12 @@ runs=${RUNS:-5}
 counts=()
 for arg in "$@"; do counts+=("$arg"); done
 [ ${#counts[@]} -gt 0 ] || counts=(100 1000 10000)
-cargo build --release --quiet --manifest-path "$here/Cargo.toml"
-bin="$here/target/release/git-rollback"
-export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
-export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com
-export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
+# Builds the tool ($bin), sets a fixed identity and no global config.
+source "$here/bench/lib.sh"
 work=${BENCH_DIR:-/tmp/git-rollback-bench}/scale
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
 git init -q -b main . && echo a > a && git add a && git commit -q -m first
 git config gc.auto 0
-source "$here/bench/lib.sh"
 noop() { :; }
 
 echo "| checkpoints | events | refs, objects | \`list\` | \`git for-each-ref\` | \`log -n 20\` | \`git log --notes -n 20\` | \`checkpoint\` |"
