@@ -1427,26 +1427,19 @@ fn expand_ident_as_git_does(repo: &Repo, written: &mut gix::index::State) -> Res
     }
     let mut stack = None;
     let hex_len = repo.git.object_hash().len_in_hex();
-    let mut rewritten = Vec::new();
-    for (position, entry) in written.entries().iter().enumerate() {
-        if entry.mode != gix::index::entry::Mode::FILE
-            && entry.mode != gix::index::entry::Mode::FILE_EXECUTABLE
-        {
-            continue;
-        }
-        let path = entry.path(written);
-        let full = repo.workdir().join(gix::path::from_bstr(path)?);
+    let state: &gix::index::State = written;
+    let stats = rewrite_written(repo, state, |path, mode, full| {
         // Only a file that holds an expansion can need a fix: the attributes
         // are looked up for those alone.
-        let bytes = std::fs::read(&full)?;
+        let bytes = std::fs::read(full)?;
         if bytes.find(b"$Id: ").is_none() {
-            continue;
+            return Ok(None);
         }
         let (stack, matches) = match &mut stack {
             Some(found) => found,
             slot @ None => {
                 let attributes = repo.git.attributes_only(
-                    written,
+                    state,
                     gix::worktree::stack::state::attributes::Source::WorktreeThenIdMapping,
                 )?;
                 let matches = attributes.selected_attribute_matches(["ident"]);
@@ -1454,10 +1447,10 @@ fn expand_ident_as_git_does(repo: &Repo, written: &mut gix::index::State) -> Res
             }
         };
         stack
-            .at_entry(path, Some(entry.mode))?
+            .at_entry(path, Some(mode))?
             .matching_attributes(matches);
         if !matches.iter_selected().any(|m| m.assignment.state.is_set()) {
-            continue;
+            return Ok(None);
         }
         let mut fixed = Vec::with_capacity(bytes.len() + 8);
         let mut rest = bytes.as_slice();
@@ -1477,17 +1470,44 @@ fn expand_ident_as_git_does(repo: &Repo, written: &mut gix::index::State) -> Res
             }
         }
         fixed.extend_from_slice(rest);
-        if fixed != bytes {
-            std::fs::write(&full, fixed)?;
+        Ok((fixed != bytes).then_some(fixed))
+    })?;
+    set_stats(written, stats);
+    Ok(())
+}
+
+/// Give files the checkout just wrote the bytes git would have written:
+/// `rewrite` gets each regular file's path, mode and place on disk and
+/// returns new bytes where they differ. Returns the new stat data of the
+/// files rewritten, by entry position, for [`set_stats`].
+fn rewrite_written(
+    repo: &Repo,
+    written: &gix::index::State,
+    mut rewrite: impl FnMut(&BStr, gix::index::entry::Mode, &Path) -> Result<Option<Vec<u8>>>,
+) -> Result<Vec<(usize, gix::index::entry::Stat)>> {
+    let mut stats = Vec::new();
+    for (position, entry) in written.entries().iter().enumerate() {
+        if entry.mode != gix::index::entry::Mode::FILE
+            && entry.mode != gix::index::entry::Mode::FILE_EXECUTABLE
+        {
+            continue;
+        }
+        let path = entry.path(written);
+        let full = repo.workdir().join(gix::path::from_bstr(path)?);
+        if let Some(bytes) = rewrite(path, entry.mode, &full)? {
+            std::fs::write(&full, bytes)?;
             let meta = gix::index::fs::Metadata::from_path_no_follow(&full)?;
-            rewritten.push((position, gix::index::entry::Stat::from_fs(&meta)?));
+            stats.push((position, gix::index::entry::Stat::from_fs(&meta)?));
         }
     }
-    // The index takes the stat data of the files as they now are.
-    for (position, stat) in rewritten {
+    Ok(stats)
+}
+
+/// The index takes the stat data of the files as they now are.
+fn set_stats(written: &mut gix::index::State, stats: Vec<(usize, gix::index::entry::Stat)>) {
+    for (position, stat) in stats {
         written.entries_mut()[position].stat = stat;
     }
-    Ok(())
 }
 
 /// gix's checkout cannot write UTF-16 (`encoding_rs`, which it encodes
@@ -1501,22 +1521,15 @@ fn encode_utf16_as_git_does(repo: &Repo, written: &mut gix::index::State) -> Res
     {
         return Ok(());
     }
-    let attributes = repo.git.attributes_only(
-        written,
+    let state: &gix::index::State = written;
+    let mut stack = repo.git.attributes_only(
+        state,
         gix::worktree::stack::state::attributes::Source::WorktreeThenIdMapping,
     )?;
-    let mut stack = attributes;
     let mut matches = stack.selected_attribute_matches(["working-tree-encoding"]);
-    let mut rewritten = Vec::new();
-    for (position, entry) in written.entries().iter().enumerate() {
-        if entry.mode != gix::index::entry::Mode::FILE
-            && entry.mode != gix::index::entry::Mode::FILE_EXECUTABLE
-        {
-            continue;
-        }
-        let path = entry.path(written);
+    let stats = rewrite_written(repo, state, |path, mode, full| {
         stack
-            .at_entry(path, Some(entry.mode))?
+            .at_entry(path, Some(mode))?
             .matching_attributes(&mut matches);
         let Some(label) = matches
             .iter_selected()
@@ -1527,19 +1540,18 @@ fn encode_utf16_as_git_does(repo: &Repo, written: &mut gix::index::State) -> Res
                 _ => None,
             })
         else {
-            continue;
+            return Ok(None);
         };
         let (bom, big_endian): (&[u8], bool) = match label.as_str() {
             "UTF-16" | "UTF-16LE-BOM" => (&[0xFF, 0xFE], false),
             "UTF-16LE" => (&[], false),
             "UTF-16BE" => (&[], true),
             "UTF-16BE-BOM" => (&[0xFE, 0xFF], true),
-            _ => continue,
+            _ => return Ok(None),
         };
-        let full = repo.workdir().join(gix::path::from_bstr(path)?);
-        let bytes = std::fs::read(&full)?;
+        let bytes = std::fs::read(full)?;
         let Ok(text) = std::str::from_utf8(&bytes) else {
-            continue;
+            return Ok(None);
         };
         let mut encoded = Vec::with_capacity(bom.len() + text.len() * 2);
         encoded.extend_from_slice(bom);
@@ -1550,13 +1562,9 @@ fn encode_utf16_as_git_does(repo: &Repo, written: &mut gix::index::State) -> Res
                 unit.to_le_bytes()
             });
         }
-        std::fs::write(&full, encoded)?;
-        let meta = gix::index::fs::Metadata::from_path_no_follow(&full)?;
-        rewritten.push((position, gix::index::entry::Stat::from_fs(&meta)?));
-    }
-    for (position, stat) in rewritten {
-        written.entries_mut()[position].stat = stat;
-    }
+        Ok(Some(encoded))
+    })?;
+    set_stats(written, stats);
     Ok(())
 }
 
