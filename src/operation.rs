@@ -1223,6 +1223,13 @@ pub fn reverse_through(repo: &Repo, events: &[Event], operation: &Event) -> Resu
         .hint("undo the operations one at a time with `git rollback undo`"));
     }
     let mut request = reverse(repo, operation, ledger::Kind::Undo)?;
+    // HEAD goes back to where it was before the first of them, even if that
+    // one did not move it (a later one may have), and every branch edit of
+    // the run is undone, newest first.
+    if let Some(head) = &operation.head_before {
+        request.head_after = HeadAfter::Exactly(head.clone());
+    }
+    request.ref_edits = through.iter().rev().flat_map(|e| undo_edits(e)).collect();
     // Files saved by the operations: the oldest copy of each is the state
     // before them all.
     let mut writes: Vec<ExactWrite> = Vec::new();
@@ -1285,10 +1292,15 @@ pub fn reverse(repo: &Repo, event: &Event, kind: ledger::Kind) -> Result<Request
         .filter(|only| !(only.is_empty() && event.kind == ledger::Kind::Files))
         .map(PathSpec::new);
     request.write_exact = saved_writes(repo, event)?;
-    // The branches it made or removed are removed or made again; a sprint
-    // (which records them in its own details) made its retry and backup
-    // branches.
-    request.ref_edits = event
+    request.ref_edits = undo_edits(event);
+    Ok(request)
+}
+
+/// The branch edits that undo `event`: the branches it made or removed are
+/// removed or made again; a sprint (which records them in its own details)
+/// made its retry and backup branches.
+fn undo_edits(event: &Event) -> Vec<BranchEdit> {
+    let mut edits: Vec<BranchEdit> = event
         .details_as::<RefEdits>()
         .unwrap_or_default()
         .ref_edits
@@ -1304,14 +1316,14 @@ pub fn reverse(repo: &Repo, event: &Event, kind: ledger::Kind) -> Result<Request
             (sprint.retry_branch, after),
             (sprint.backup_branch, Some(sprint.backup_commit)),
         ] {
-            request.ref_edits.push(BranchEdit {
+            edits.push(BranchEdit {
                 name,
                 from: value,
                 to: None,
             });
         }
     }
-    Ok(request)
+    edits
 }
 
 /// An operation as undo and redo name it: `<id> [to base, "reason"]`.

@@ -593,6 +593,35 @@ fn undo_to_reverts_several_operations_at_once() {
     repo.fsck();
 }
 
+/// `undo --to OP` where OP did not move HEAD but a later operation did (and
+/// made branches): HEAD goes back to where it was before OP, the branches go.
+#[test]
+fn undo_to_an_operation_that_kept_head_still_restores_head() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "--sprint", "3"]).ok();
+    repo.write("src/a.rs", "sprint work\n");
+    repo.git(&["commit", "-q", "-am", "sprint work"]);
+    let before = repo.observe_user();
+    let moved = repo
+        .rollback(&["map", "record", "src/b.rs", "src/moved.rs", "--json"])
+        .ok()
+        .json();
+    repo.rollback(&["sprint", "3", "--no-test"]).ok();
+    assert_ne!(repo.observe_user().head, before.head);
+    repo.rollback(&["undo", "--to", moved["id"].as_str().unwrap()])
+        .ok();
+    assert_eq!(
+        repo.observe_user(),
+        before,
+        "HEAD, files, index and refs as before both"
+    );
+    repo.rollback(&["redo"]).ok();
+    assert!(repo
+        .git(&["branch", "--list", "backup/*"])
+        .contains("backup/sprint-3-"));
+    repo.fsck();
+}
+
 /// `log --kind`, `log --since`, `log OP`, and their bad input.
 #[test]
 fn log_filters_and_shows_one_event_in_full() {
