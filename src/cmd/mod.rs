@@ -114,7 +114,9 @@ impl Context {
                 removed.display()
             ));
         }
-        if let Some(event) = git_rollback::operation::find_interrupted(repo)? {
+        // Only a warning: a ledger that cannot be read must not stop the
+        // command (log and undo name what is wrong with it).
+        if let Ok(Some(event)) = git_rollback::operation::find_interrupted(repo) {
             let what = match &event.checkpoint {
                 Some(checkpoint) => format!("{} {checkpoint}", event.kind),
                 None => event.kind.to_string(),
