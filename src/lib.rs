@@ -6,6 +6,7 @@
 pub mod archive;
 pub mod backup;
 pub mod check;
+pub mod check_ready;
 pub mod checkpoint;
 pub mod config;
 pub mod error;

@@ -12,6 +12,8 @@ mod attributes;
 mod backup;
 #[path = "cli/bad_input.rs"]
 mod bad_input;
+#[path = "cli/check.rs"]
+mod check;
 #[path = "cli/checkpoint.rs"]
 mod checkpoint;
 #[path = "cli/data_safety.rs"]

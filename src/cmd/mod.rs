@@ -22,6 +22,7 @@ mod log;
 mod man;
 mod map;
 mod outcome;
+mod ready;
 mod redo;
 mod report;
 mod show;
@@ -68,6 +69,7 @@ pub enum Command {
     Checkpoint(checkpoint::Args),
     List(list::Args),
     Show(show::Args),
+    Check(ready::Args),
     Diff(diff::Args),
     To(to::Args),
     Files(files::Args),
@@ -199,6 +201,7 @@ fn run_command(command: Command, context: &Context, ui: &Ui) -> Result<()> {
         Command::Checkpoint(args) => checkpoint::run(args, context, ui),
         Command::List(args) => list::run(args, context, ui),
         Command::Show(args) => show::run(args, context, ui),
+        Command::Check(args) => ready::run(args, context, ui),
         Command::Diff(args) => diff::run(args, context, ui),
         Command::To(args) => to::run(args, context, ui),
         Command::Files(args) => files::run(args, context, ui),

@@ -9,7 +9,7 @@ complete_line() {
   __git_wrap__git_main
   printf '%s\n' "${COMPREPLY[@]}"
 }
-echo "== subcommands"; complete_line "git rollback ch"
+echo "== subcommands"; complete_line "git rollback checkp"
 echo "== names"; complete_line "git rollback to "
 echo "== flags"; complete_line "git rollback to --dr"
 echo "== from"; complete_line "git rollback files --from b"

@@ -10,6 +10,7 @@ mod support;
 mod attributes;
 mod backup;
 mod bad_input;
+mod check;
 mod checkpoint;
 mod data_safety;
 mod environment;
