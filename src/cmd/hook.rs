@@ -97,6 +97,28 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
             let mut stdin = String::new();
             std::io::Read::read_to_string(&mut std::io::stdin(), &mut stdin)?;
             let url = url.unwrap_or_else(|| remote.clone());
+            // `rollback.prePush = check`: a push goes out only when the
+            // checklist passes (backups checked by size and manifest).
+            let mode = repo
+                .git
+                .config_snapshot()
+                .string("rollback.prePush")
+                .map(|v| v.to_string());
+            if mode.as_deref() == Some("check") {
+                let settings = git_rollback::config::load(&repo)?;
+                let items = git_rollback::check_ready::run(&repo, &settings, true)?;
+                let failed: Vec<&git_rollback::check_ready::Item> =
+                    items.iter().filter(|i| i.state == "fail").collect();
+                if !failed.is_empty() {
+                    for item in &failed {
+                        eprintln!("git-rollback: {}: {}", item.name, item.detail);
+                    }
+                    return Err(git_rollback::Error::refused(
+                        "push refused: not ready for a rollback (rollback.prePush = check)",
+                    )
+                    .hint("`git rollback check` lists what fails; `git push --no-verify` skips the hook"));
+                }
+            }
             let kept = {
                 let _lock = context.lock(&repo, "hook pre-push", ui)?;
                 hook::pre_push(&repo, &remote, &url, &stdin)?

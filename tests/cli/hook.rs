@@ -171,3 +171,34 @@ fn core_hooks_path_is_honoured_and_bad_input_is_refused() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unexpected pre-push input line"));
     assert_eq!(repo.observe(), before);
 }
+
+/// `rollback.prePush = check`: a push goes out only when `check` passes.
+#[test]
+fn with_pre_push_check_a_push_is_refused_until_the_checklist_passes() {
+    let repo = with_remote();
+    repo.rollback(&["hook", "install"]).ok();
+    repo.git(&["config", "rollback.prePush", "check"]);
+    repo.write(
+        ".rollback.toml",
+        "[[stage]]\nname = \"S\"\ncheckpoint = \"gone\"\n",
+    );
+    repo.write("src/a.rs", "second\n");
+    repo.git(&["commit", "-q", "-am", "second"]);
+    let remote_before = repo.git(&["ls-remote", "origin", "main"]);
+    let push = repo.git_run(&["push", "origin", "main"]);
+    assert_ne!(push.code(), 0, "refused");
+    assert!(
+        push.stderr().contains("stage 'S' lacks checkpoint 'gone'"),
+        "{}",
+        push.stderr()
+    );
+    assert!(
+        push.stderr().contains("push refused: not ready"),
+        "{}",
+        push.stderr()
+    );
+    assert_eq!(repo.git(&["ls-remote", "origin", "main"]), remote_before);
+    repo.rollback(&["checkpoint", "gone"]).ok();
+    repo.git(&["push", "-q", "origin", "main"]);
+    assert_ne!(repo.git(&["ls-remote", "origin", "main"]), remote_before);
+}
