@@ -114,15 +114,7 @@ fn git_lfs_content_comes_back_not_its_pointer() {
 /// naming the path, nothing changed.
 #[test]
 fn a_failing_required_filter_is_refused_before_anything_is_written() {
-    let repo = TestRepo::fixture("basic");
-    repo.write(".gitattributes", "*.sec filter=sec\n");
-    repo.git(&["config", "filter.sec.clean", "cat"]);
-    repo.git(&["config", "filter.sec.smudge", "cat"]);
-    repo.git(&["config", "filter.sec.required", "true"]);
-    repo.write("key.sec", "v1\n");
-    repo.git(&["add", "-A"]);
-    repo.git(&["commit", "-q", "-m", "sec"]);
-    repo.rollback(&["checkpoint", "c"]).ok();
+    let repo = with_required_filter();
     repo.write("key.sec", "v2\n");
     repo.write("src/a.rs", "pub fn a() { 2 }\n");
     repo.git(&["commit", "-q", "-am", "v2"]);
@@ -247,15 +239,7 @@ fn working_tree_encoding_is_written_as_git_writes_it() {
 /// such filter go on as before.
 #[test]
 fn a_required_filter_without_its_command_is_refused() {
-    let repo = TestRepo::fixture("basic");
-    repo.write(".gitattributes", "*.sec filter=sec\n");
-    repo.git(&["config", "filter.sec.clean", "cat"]);
-    repo.git(&["config", "filter.sec.smudge", "cat"]);
-    repo.git(&["config", "filter.sec.required", "true"]);
-    repo.write("key.sec", "v1\n");
-    repo.git(&["add", "-A"]);
-    repo.git(&["commit", "-q", "-m", "sec"]);
-    repo.rollback(&["checkpoint", "c"]).ok();
+    let repo = with_required_filter();
     repo.write("key.sec", "v2\n");
     repo.git(&["commit", "-q", "-am", "v2"]);
 
@@ -281,4 +265,19 @@ fn a_required_filter_without_its_command_is_refused() {
     assert_eq!(repo.observe(), before);
     repo.write("src/a.rs", "unrelated\n");
     repo.rollback(&["checkpoint", "unrelated"]).ok();
+}
+
+/// basic.sh with `key.sec` under the required filter `sec` (clean and
+/// smudge `cat`), committed, and the checkpoint `c` of that state.
+fn with_required_filter() -> TestRepo {
+    let repo = TestRepo::fixture("basic");
+    repo.write(".gitattributes", "*.sec filter=sec\n");
+    repo.git(&["config", "filter.sec.clean", "cat"]);
+    repo.git(&["config", "filter.sec.smudge", "cat"]);
+    repo.git(&["config", "filter.sec.required", "true"]);
+    repo.write("key.sec", "v1\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "sec"]);
+    repo.rollback(&["checkpoint", "c"]).ok();
+    repo
 }

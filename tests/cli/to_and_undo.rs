@@ -399,16 +399,7 @@ fn index_skip_hash_is_honoured() {
 /// submodule's work tree alone and says how to update it.
 #[test]
 fn a_changed_gitlink_is_reported_and_the_submodule_left_alone() {
-    let repo = TestRepo::fixture("basic");
-    let lib = repo.path.join("lib");
-    std::fs::create_dir(&lib).unwrap();
-    repo.git_in(&lib, &["init", "-q", "-b", "main"]);
-    std::fs::write(lib.join("s"), "first\n").unwrap();
-    repo.git_in(&lib, &["add", "s"]);
-    repo.git_in(&lib, &["commit", "-q", "-m", "first"]);
-    repo.git(&["submodule", "add", "-q", "./lib", "lib"]);
-    repo.git(&["commit", "-q", "-m", "submodule"]);
-    repo.rollback(&["checkpoint", "c"]).ok();
+    let (repo, lib) = with_submodule();
     std::fs::write(lib.join("s"), "second\n").unwrap();
     repo.git_in(&lib, &["commit", "-q", "-am", "second"]);
     repo.git(&["commit", "-q", "-am", "submodule at second"]);
@@ -815,16 +806,7 @@ fn to_warns_when_it_moves_another_branch_than_the_checkpoints() {
 /// `files .` and their undo byte for byte (its work tree is not ours).
 #[test]
 fn a_dirty_submodule_survives_to_files_and_undo() {
-    let repo = TestRepo::fixture("basic");
-    let lib = repo.path.join("lib");
-    std::fs::create_dir(&lib).unwrap();
-    repo.git_in(&lib, &["init", "-q", "-b", "main"]);
-    std::fs::write(lib.join("s"), "first\n").unwrap();
-    repo.git_in(&lib, &["add", "s"]);
-    repo.git_in(&lib, &["commit", "-q", "-m", "first"]);
-    repo.git(&["submodule", "add", "-q", "./lib", "lib"]);
-    repo.git(&["commit", "-q", "-m", "submodule"]);
-    repo.rollback(&["checkpoint", "c"]).ok();
+    let (repo, lib) = with_submodule();
     repo.write("src/a.rs", "later\n");
     repo.git(&["commit", "-q", "-am", "later"]);
     std::fs::write(lib.join("s"), "first\nuncommitted\n").unwrap();
@@ -865,4 +847,20 @@ fn a_dirty_submodule_survives_to_files_and_undo() {
     repo.rollback(&["undo"]).ok();
     assert_eq!(state(&repo), before);
     repo.fsck();
+}
+
+/// basic.sh with a submodule `lib` (one commit, file `s`), committed, and
+/// the checkpoint `c` of that state.
+fn with_submodule() -> (TestRepo, std::path::PathBuf) {
+    let repo = TestRepo::fixture("basic");
+    let lib = repo.path.join("lib");
+    std::fs::create_dir(&lib).unwrap();
+    repo.git_in(&lib, &["init", "-q", "-b", "main"]);
+    std::fs::write(lib.join("s"), "first\n").unwrap();
+    repo.git_in(&lib, &["add", "s"]);
+    repo.git_in(&lib, &["commit", "-q", "-m", "first"]);
+    repo.git(&["submodule", "add", "-q", "./lib", "lib"]);
+    repo.git(&["commit", "-q", "-m", "submodule"]);
+    repo.rollback(&["checkpoint", "c"]).ok();
+    (repo, lib)
 }
