@@ -338,8 +338,3 @@ pub fn pre_push(repo: &Repo, remote: &str, url: &str, stdin: &str) -> Result<Vec
     }
     Ok(kept)
 }
-
-/// The hook's path, for messages.
-pub fn path(repo: &Repo) -> PathBuf {
-    hooks_dir(repo).join("pre-push")
-}

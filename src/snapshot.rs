@@ -1120,13 +1120,32 @@ fn refuse_missing_drivers<'a>(
 
 /// Whether any attributes file in play mentions `filter=<one of drivers>`.
 fn attributes_name_a_driver(repo: &Repo, plan: &Plan, drivers: &[Vec<u8>]) -> Result<bool> {
-    let names = |text: &[u8]| {
+    let written = plan
+        .worktree
+        .iter()
+        .filter_map(|(path, change)| match change {
+            Change::Write(blob) => Some((path.as_bstr(), blob.id)),
+            Change::Delete => None,
+        });
+    attributes_files_mention(repo, written, |text| {
         drivers.iter().any(|driver| {
             let mut needle = b"filter=".to_vec();
             needle.extend_from_slice(driver);
             text.find(&needle).is_some()
         })
-    };
+    })
+}
+
+/// Whether any attributes file in play says what `says` looks for: the
+/// `.gitattributes` of the index and among the files about to be `written`
+/// (path and blob), `$GIT_DIR/info/attributes` and `core.attributesFile`.
+/// A text search, so that the attributes are looked up per path only in
+/// repositories where they can matter.
+fn attributes_files_mention<'a>(
+    repo: &Repo,
+    written: impl Iterator<Item = (&'a BStr, ObjectId)>,
+    says: impl Fn(&[u8]) -> bool,
+) -> Result<bool> {
     let is_attributes =
         |path: &BStr| path.rsplit_str("/").next() == Some(b".gitattributes".as_slice());
     let index = repo.git.index_or_empty()?;
@@ -1137,15 +1156,12 @@ fn attributes_name_a_driver(repo: &Repo, plan: &Plan, drivers: &[Vec<u8>]) -> Re
         .map(|entry| entry.id)
         .collect();
     blobs.extend(
-        plan.worktree
-            .iter()
-            .filter_map(|(path, change)| match change {
-                Change::Write(blob) if is_attributes(path.as_bstr()) => Some(blob.id),
-                _ => None,
-            }),
+        written
+            .filter(|(path, _)| is_attributes(path))
+            .map(|(_, id)| id),
     );
     for id in blobs {
-        if names(&repo.git.find_blob(id)?.data) {
+        if says(&repo.git.find_blob(id)?.data) {
             return Ok(true);
         }
     }
@@ -1159,7 +1175,7 @@ fn attributes_name_a_driver(repo: &Repo, plan: &Plan, drivers: &[Vec<u8>]) -> Re
     }
     Ok(files
         .iter()
-        .any(|file| std::fs::read(file).is_ok_and(|text| names(&text))))
+        .any(|file| std::fs::read(file).is_ok_and(|text| says(&text))))
 }
 
 /// Carry out a plan: delete and write work-tree files, then update the index
@@ -1517,7 +1533,14 @@ fn set_stats(written: &mut gix::index::State, stats: Vec<(usize, gix::index::ent
 /// little-endian, as glibc's iconv writes). Attributes are looked up only
 /// when an attributes file names `working-tree-encoding` at all.
 fn encode_utf16_as_git_does(repo: &Repo, written: &mut gix::index::State) -> Result<()> {
-    if written.entries().is_empty() || !attributes_mention(repo, written, b"working-tree-encoding")?
+    let files = written
+        .entries()
+        .iter()
+        .map(|entry| (entry.path(written), entry.id));
+    if written.entries().is_empty()
+        || !attributes_files_mention(repo, files, |text| {
+            text.find(b"working-tree-encoding").is_some()
+        })?
     {
         return Ok(());
     }
@@ -1566,25 +1589,6 @@ fn encode_utf16_as_git_does(repo: &Repo, written: &mut gix::index::State) -> Res
     })?;
     set_stats(written, stats);
     Ok(())
-}
-
-/// Whether any attributes file (a `.gitattributes` in the index or among
-/// the entries being written, or `$GIT_DIR/info/attributes`) contains `word`.
-fn attributes_mention(repo: &Repo, written: &gix::index::State, word: &[u8]) -> Result<bool> {
-    let index = repo.git.index_or_empty()?;
-    let states: [&gix::index::State; 2] = [&index, written];
-    for state in states {
-        for entry in state.entries() {
-            let path = entry.path(state);
-            if (path == ".gitattributes" || path.ends_with(b"/.gitattributes"))
-                && repo.git.find_blob(entry.id)?.data.find(word).is_some()
-            {
-                return Ok(true);
-            }
-        }
-    }
-    Ok(std::fs::read(repo.common_dir().join("info/attributes"))
-        .is_ok_and(|text| text.find(word).is_some()))
 }
 
 /// Re-encode an index of version 2 or 3 (without its trailing checksum) as
