@@ -974,46 +974,8 @@ mod tests {
     /// the directory, the archive's and the manifest's paths and the manifest.
     fn archived(files: &[(&str, &[u8])]) -> (tempfile::TempDir, PathBuf, PathBuf, Manifest) {
         let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("tree");
-        for (path, content) in files {
-            let full = root.join(path);
-            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-            std::fs::write(full, content).unwrap();
-        }
-        let sources: Vec<Source> = files
-            .iter()
-            .map(|(path, content)| Source {
-                path: (*path).into(),
-                kind: Kind::File,
-                size: content.len() as u64,
-                executable: false,
-                mtime: 1_700_000_000,
-            })
-            .collect();
+        let manifest = crate::fuzz::small_backup(dir.path(), "t", files).unwrap();
         let (archive, manifest_path) = paths(dir.path(), "t");
-        let out = File::create(&archive).unwrap();
-        let mut written = write(
-            &root,
-            &mut |each| sources.iter().try_for_each(&mut *each),
-            out,
-            &Quiet,
-        )
-        .unwrap();
-        let manifest = Manifest {
-            version: 2,
-            id: "t".into(),
-            created: "2026-01-01T00:00:00.000000Z".into(),
-            message: None,
-            checkpoint: None,
-            include_ignored: false,
-            files: written.files,
-            bytes: 0,
-            archive: ArchiveInfo {
-                file: "t.tar.gz".into(),
-                ..written.archive
-            },
-        };
-        write_manifest(&manifest_path, &manifest, &mut written.entries).unwrap();
         (dir, archive, manifest_path, manifest)
     }
 

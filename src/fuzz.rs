@@ -105,52 +105,65 @@ fn valid_backup() -> Option<&'static (PathBuf, Manifest)> {
     BACKUP
         .get_or_init(|| {
             let dir = tempfile::tempdir().ok()?.keep();
-            let root = dir.join("tree");
             let files: [(&str, &[u8]); 3] = [
                 ("a.txt", b"alpha\n"),
                 ("dir/b.bin", &[0, 1, 2, 255]),
                 ("dir/sub/c", b""),
             ];
-            let mut sources = Vec::new();
-            for (path, content) in files {
-                let full = root.join(path);
-                std::fs::create_dir_all(full.parent()?).ok()?;
-                std::fs::write(&full, content).ok()?;
-                sources.push(Source {
-                    path: path.into(),
-                    kind: archive::Kind::File,
-                    size: content.len() as u64,
-                    executable: false,
-                    mtime: 1_700_000_000,
-                });
-            }
-            let (archive_path, manifest_path) = archive::paths(&dir, "seed");
-            let out = std::fs::File::create(&archive_path).ok()?;
-            let mut written = archive::write(
-                &root,
-                &mut |each| sources.iter().try_for_each(&mut *each),
-                out,
-                &Quiet,
-            )
-            .ok()?;
-            let manifest = Manifest {
-                version: 2,
-                id: "seed".into(),
-                created: "2026-01-01T00:00:00.000000Z".into(),
-                message: None,
-                checkpoint: None,
-                include_ignored: false,
-                files: written.files,
-                bytes: 0,
-                archive: ArchiveInfo {
-                    file: "seed.tar.gz".into(),
-                    ..written.archive
-                },
-            };
-            archive::write_manifest(&manifest_path, &manifest, &mut written.entries).ok()?;
+            let manifest = small_backup(&dir, "seed", &files).ok()?;
             Some((dir, manifest))
         })
         .as_ref()
+}
+
+/// Write `files` (path, content) under `dir/tree` and archive them as the
+/// backup `id` in `dir`, with fixed times (the same bytes on every run);
+/// return its manifest. For the fuzz seed and the archive's unit tests.
+pub fn small_backup(
+    dir: &std::path::Path,
+    id: &str,
+    files: &[(&str, &[u8])],
+) -> crate::Result<Manifest> {
+    let root = dir.join("tree");
+    let mut sources = Vec::new();
+    for (path, content) in files {
+        let full = root.join(path);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&full, content)?;
+        sources.push(Source {
+            path: (*path).into(),
+            kind: archive::Kind::File,
+            size: content.len() as u64,
+            executable: false,
+            mtime: 1_700_000_000,
+        });
+    }
+    let (archive_path, manifest_path) = archive::paths(dir, id);
+    let out = std::fs::File::create(&archive_path)?;
+    let mut written = archive::write(
+        &root,
+        &mut |each| sources.iter().try_for_each(&mut *each),
+        out,
+        &Quiet,
+    )?;
+    let manifest = Manifest {
+        version: 2,
+        id: id.into(),
+        created: "2026-01-01T00:00:00.000000Z".into(),
+        message: None,
+        checkpoint: None,
+        include_ignored: false,
+        files: written.files,
+        bytes: 0,
+        archive: ArchiveInfo {
+            file: format!("{id}.tar.gz"),
+            ..written.archive
+        },
+    };
+    archive::write_manifest(&manifest_path, &manifest, &mut written.entries)?;
+    Ok(manifest)
 }
 
 /// The pre-push hook's stdin (`<local ref> <local oid> <remote ref> <remote oid>`
