@@ -38,6 +38,8 @@ pub struct Checkpoint {
     pub dirty: bool,
     /// Whether the snapshot holds untracked files.
     pub untracked: bool,
+    /// The remote it was fetched from by `sync` (`None`: made in this clone).
+    pub origin: Option<String>,
 }
 
 impl Checkpoint {
@@ -169,6 +171,7 @@ pub fn create(repo: &Repo, options: CreateOptions) -> Result<Created> {
                 message,
                 dirty,
                 untracked,
+                origin: None,
             },
             counts,
             event: String::new(),
@@ -248,6 +251,7 @@ impl Fields {
             message: self.message,
             dirty: self.dirty,
             untracked: self.untracked,
+            origin: None,
         }
     }
 }
@@ -264,6 +268,12 @@ fn name_and_raw(reference: &mut gix::Reference<'_>) -> Result<Option<(String, Ob
         None => reference.peel_to_id()?.detach(),
     };
     Ok(Some((name, raw)))
+}
+
+/// The checkpoint `name` whose ref points at `raw` (a tag object, or the
+/// commit of a lightweight tag), wherever that ref is (a remote's, fetched).
+pub fn read_raw(repo: &Repo, name: &str, raw: ObjectId) -> Result<Checkpoint> {
+    Ok(read_fields(repo, name, raw)?.into_checkpoint(name.to_owned()))
 }
 
 /// Read one checkpoint tag.

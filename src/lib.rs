@@ -27,6 +27,7 @@ pub mod snapshot;
 pub mod sprint;
 pub mod stage;
 pub mod stats;
+pub mod sync;
 pub mod trace;
 
 pub use error::{Error, Kind, Result};

@@ -1296,14 +1296,16 @@ pub fn reverse(repo: &Repo, event: &Event, kind: ledger::Kind) -> Result<Request
     Ok(request)
 }
 
+/// The ref edits `event` made (recorded in its details).
+pub fn ref_edits_of(event: &Event) -> Vec<BranchEdit> {
+    event.details_as::<RefEdits>().unwrap_or_default().ref_edits
+}
+
 /// The branch edits that undo `event`: the branches it made or removed are
 /// removed or made again; a sprint (which records them in its own details)
 /// made its retry and backup branches.
 fn undo_edits(event: &Event) -> Vec<BranchEdit> {
-    let mut edits: Vec<BranchEdit> = event
-        .details_as::<RefEdits>()
-        .unwrap_or_default()
-        .ref_edits
+    let mut edits: Vec<BranchEdit> = ref_edits_of(event)
         .iter()
         .map(BranchEdit::reversed)
         .collect();

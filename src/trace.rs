@@ -6,6 +6,11 @@
 //! with SIGKILL (as a crash or `kill -9` would) the Nth time (default: the
 //! first) it reaches that phase; with `GIT_ROLLBACK_TEST_SIGNAL=INT` it
 //! sends itself SIGINT (Ctrl-C) there instead.
+//!
+//! `GIT_ROLLBACK_TEST_RUN_AT=<phase>` with `GIT_ROLLBACK_TEST_RUN=<shell
+//! command>` runs that command (without these two variables) the first time
+//! the phase is reached: what another process does at that moment (another
+//! clone pushing while `sync` is between its fetch and its push).
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -40,6 +45,20 @@ pub fn phase(phase: &str) {
             };
             // SAFETY: sends a signal to this process; nothing is shared.
             unsafe { libc::kill(libc::getpid(), signal) };
+        }
+    }
+    if std::env::var_os("GIT_ROLLBACK_TEST_RUN_AT").is_some_and(|at| at == phase) {
+        static RAN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if let (false, Some(command)) = (
+            RAN.swap(true, std::sync::atomic::Ordering::SeqCst),
+            std::env::var_os("GIT_ROLLBACK_TEST_RUN"),
+        ) {
+            let _ = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(command)
+                .env_remove("GIT_ROLLBACK_TEST_RUN_AT")
+                .env_remove("GIT_ROLLBACK_TEST_RUN")
+                .status();
         }
     }
     if let Some(start) = start() {

@@ -34,5 +34,7 @@ mod output;
 mod sprint;
 #[path = "cli/stage.rs"]
 mod stage;
+#[path = "cli/sync.rs"]
+mod sync;
 #[path = "cli/to_and_undo.rs"]
 mod to_and_undo;

@@ -18,7 +18,7 @@ use crate::ui::{Report, Ui};
 ///   git rollback checkpoint before-refactor -m "all tests green"
 ///   git rollback checkpoint --sprint 3           # named sprint-3
 ///   git rollback checkpoint --delete old-name     # undo brings it back
-///   git rollback checkpoint --rename old new
+///   git rollback checkpoint old --rename new     # undo renames it back
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {

@@ -12,7 +12,8 @@ use crate::ui::{Report, Ui};
 ///
 /// Every checkpoint, rollback and undo is recorded as a JSON line in the git
 /// notes under refs/notes/rollback. Use an operation's id with
-/// `git rollback undo <id>`.
+/// `git rollback undo <id>`. An event fetched by `git rollback sync` says
+/// from which remote.
 ///
 /// Examples:
 ///   git rollback log -n 20
@@ -78,6 +79,9 @@ struct Logged<'a> {
     event: &'a Event,
     #[serde(skip_serializing_if = "Option::is_none")]
     undone_by: Option<&'a str>,
+    /// The remote `sync` fetched it from (absent: recorded in this clone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    origin: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     result: Option<Finished>,
 }
@@ -99,6 +103,9 @@ impl Report for Logged<'_> {
         }
         if let Some(undo) = self.undone_by {
             line.push_str(&format!("  (undone by {undo})"));
+        }
+        if let Some(remote) = self.origin {
+            line.push_str(&format!("  (from {remote})"));
         }
         line + "\n"
     }
@@ -163,6 +170,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         .filter_map(|e| e.details_as::<Finished>())
         .map(|finished| (finished.operation.clone(), finished))
         .collect();
+    let origins = git_rollback::sync::Origins::load(&repo);
     let shown: Vec<Logged> = events
         .iter()
         .filter(|e| wanted(e))
@@ -170,6 +178,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         .map(|event| Logged {
             event,
             undone_by: undone_by(event),
+            origin: origins.of_event(&event.id),
             result: results.get(event.id.as_str()).cloned(),
         })
         .collect();

@@ -29,6 +29,7 @@ mod show;
 mod sprint;
 mod stage;
 mod stats;
+mod sync;
 mod to;
 mod undo;
 
@@ -77,6 +78,7 @@ pub enum Command {
     Undo(undo::Args),
     Gc(gc::Args),
     Hook(hook::Args),
+    Sync(sync::Args),
     Redo(redo::Args),
     Log(log::Args),
     Backup(backup::Args),
@@ -209,6 +211,7 @@ fn run_command(command: Command, context: &Context, ui: &Ui) -> Result<()> {
         Command::Undo(args) => undo::run(args, context, ui),
         Command::Gc(args) => gc::run(args, context, ui),
         Command::Hook(args) => hook::run(args, context, ui),
+        Command::Sync(args) => sync::run(args, context, ui),
         Command::Redo(args) => redo::run(args, context, ui),
         Command::Log(args) => log::run(args, context, ui),
         Command::Backup(args) => backup::run(args, context, ui),

@@ -6,19 +6,7 @@ use crate::support::TestRepo;
 
 /// basic.sh pushed to a bare remote `origin` beside it.
 fn with_remote() -> TestRepo {
-    let repo = TestRepo::fixture("basic");
-    let remote = repo.path.parent().unwrap().join("remote.git");
-    repo.git(&[
-        "init",
-        "-q",
-        "--bare",
-        "-b",
-        "main",
-        remote.to_str().unwrap(),
-    ]);
-    repo.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
-    repo.git(&["push", "-q", "origin", "main"]);
-    repo
+    TestRepo::with_remote("basic")
 }
 
 fn checkpoints(repo: &TestRepo) -> Vec<String> {
@@ -201,4 +189,24 @@ fn with_pre_push_check_a_push_is_refused_until_the_checklist_passes() {
     repo.rollback(&["checkpoint", "gone"]).ok();
     repo.git(&["push", "-q", "origin", "main"]);
     assert_ne!(repo.git(&["ls-remote", "origin", "main"]), remote_before);
+}
+
+/// A hooks directory that cannot be written: install refuses (exit 3),
+/// naming it, and leaves everything as it was.
+#[test]
+fn a_hooks_directory_that_is_not_writable_is_refused() {
+    let repo = with_remote();
+    let mounted = repo.mount_tmpfs("ro-hooks", "ro,size=64k");
+    repo.git(&["config", "core.hooksPath", mounted.0.to_str().unwrap()]);
+    let before = repo.observe();
+    let refused = repo.rollback(&["hook", "install"]).fails(3, "ro-hooks");
+    assert!(
+        refused.stderr().contains("Read-only file system"),
+        "{}",
+        refused.stderr()
+    );
+    assert_eq!(repo.observe(), before);
+    assert!(!mounted.0.join("pre-push").exists());
+    let status = repo.rollback(&["hook", "status"]).ok().stdout();
+    assert!(status.contains("not installed"), "{status}");
 }

@@ -22,4 +22,5 @@ mod migration;
 mod output;
 mod sprint;
 mod stage;
+mod sync;
 mod to_and_undo;

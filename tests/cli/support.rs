@@ -148,6 +148,36 @@ impl TestRepo {
         repo
     }
 
+    /// `fixtures/<name>.sh` with its `main` pushed to a bare remote
+    /// `origin` beside it ([`TestRepo::remote`]).
+    pub fn with_remote(name: &str) -> TestRepo {
+        let repo = TestRepo::fixture(name);
+        let remote = repo.remote();
+        repo.git(&[
+            "init",
+            "-q",
+            "--bare",
+            "-b",
+            "main",
+            remote.to_str().unwrap(),
+        ]);
+        repo.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+        repo.git(&["push", "-q", "origin", "main"]);
+        repo
+    }
+
+    /// The bare remote of [`TestRepo::with_remote`].
+    pub fn remote(&self) -> PathBuf {
+        self.path.parent().unwrap().join("remote.git")
+    }
+
+    /// Another clone of `remote`, with its own home and clock.
+    pub fn clone_of(remote: &Path) -> TestRepo {
+        let repo = TestRepo::new();
+        repo.git(&["clone", "-q", remote.to_str().unwrap(), "."]);
+        repo
+    }
+
     /// A view of another directory, to read its files the same way.
     pub fn view(dir: &Path) -> TestRepo {
         let repo = TestRepo::new();
