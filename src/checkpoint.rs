@@ -100,8 +100,8 @@ pub fn default_name() -> String {
 pub struct Created {
     pub checkpoint: Checkpoint,
     pub counts: Counts,
-    /// The event id (empty for a dry run).
-    pub event: String,
+    /// The id of the event recorded in the log (`None`: a dry run).
+    pub event: Option<String>,
     pub dry_run: bool,
 }
 
@@ -174,7 +174,7 @@ pub fn create(repo: &Repo, options: CreateOptions) -> Result<Created> {
                 origin: None,
             },
             counts,
-            event: String::new(),
+            event: None,
             dry_run: true,
         });
     }
@@ -217,7 +217,7 @@ pub fn create(repo: &Repo, options: CreateOptions) -> Result<Created> {
     Ok(Created {
         checkpoint,
         counts,
-        event: event.id,
+        event: Some(event.id),
         dry_run: false,
     })
 }

@@ -321,7 +321,7 @@ pub fn pre_push(repo: &Repo, remote: &str, url: &str, stdin: &str) -> Result<Vec
                     at: Some(update.remote),
                 },
             )?;
-            (Some(name), created.event)
+            (Some(name), created.event.unwrap_or_default())
         } else {
             let mut event = Event::new(repo, ledger::Kind::PrePush, repo.head()?.oid()?)?;
             event.details = details;

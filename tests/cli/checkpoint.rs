@@ -301,6 +301,8 @@ fn checkpoint_dry_run_creates_nothing() {
     assert_eq!(json["checkpoint"]["id"], "maybe");
     assert_eq!(json["checkpoint"]["dirty"], true);
     assert_eq!(json["counts"]["untracked"], 1);
+    assert!(json["event"].is_null(), "nothing recorded: {json}");
+    assert!(json["checkpoint"]["origin"].is_null(), "{json}");
     assert_eq!(repo.observe(), before, "no tag, no note, no file changed");
 }
 
