@@ -1,6 +1,8 @@
-//! The pre-push hook: installing it into git's hooks directory (a marked
-//! block in a shell pre-push hook, a new hook, or the old hook chained), and
-//! what it runs: before a push overwrites a remote branch with a value that
+//! The pre-push hook: installing it as a hook defined in the repository's
+//! configuration (`hook.git-rollback.*`, git 2.54 and later, which runs
+//! beside any other hook and hook manager without touching their files) or
+//! into git's hooks directory (a marked block in a shell pre-push hook, a new
+//! hook, or the old hook chained), and what it runs: before a push overwrites a remote branch with a value that
 //! does not contain the old one (a force push) or deletes it, the remote's
 //! old tip is kept as a checkpoint `pre-push/<remote>/<branch>/<time>`.
 
@@ -80,8 +82,96 @@ fn io(err: std::io::Error, what: impl std::fmt::Display) -> Error {
     crate::error::io(err, what)
 }
 
+/// The first git release that runs hooks defined in the configuration.
+pub const CONFIG_HOOKS_SINCE: (u32, u32) = (2, 54);
+/// Our configuration-defined hook: `hook.git-rollback.{event,command}`.
+const CONFIG_SECTION: &str = "hook.git-rollback";
+const COMMAND: &str = "git rollback hook pre-push";
+
+/// How to install: as git's version allows, or one way by request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// In the configuration when git runs such hooks, else the hooks directory.
+    Auto,
+    Config,
+    HooksDir,
+}
+
+/// The installed git's version as (major, minor), from `git version`.
+pub fn git_version() -> Option<(u32, u32)> {
+    let out = std::process::Command::new("git")
+        .arg("version")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    parse_git_version(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// `git version 2.54.1` (or `2.54.0.windows.1`) → (2, 54).
+pub fn parse_git_version(text: &str) -> Option<(u32, u32)> {
+    let version = text.trim().strip_prefix("git version ")?;
+    let mut parts = version.split('.');
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+}
+
+/// `git config ARGS` in the repository; its stdout, or git's error.
+fn git_config(repo: &Repo, args: &[&str]) -> Result<std::process::Output> {
+    std::process::Command::new("git")
+        .arg("-C")
+        .arg(repo.workdir())
+        .arg("config")
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|err| Error::failed(format!("cannot run git config: {err}")))
+}
+
+/// Whether our configuration-defined hook is set, and whether any other
+/// configured hook runs on pre-push.
+fn configured(repo: &Repo) -> Result<(bool, bool)> {
+    let out = git_config(repo, &["--get-regexp", r"^hook\..*\.(event|command)$"])?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (mut ours, mut event, mut others) = (false, false, false);
+    for line in text.lines() {
+        let (key, value) = line.split_once(' ').unwrap_or((line, ""));
+        let mine = key.starts_with(&format!("{CONFIG_SECTION}."));
+        match (mine, key.ends_with(".event"), value == "pre-push") {
+            (true, true, true) => event = true,
+            (true, false, _) => ours = value == COMMAND,
+            (false, true, true) => others = true,
+            _ => {}
+        }
+    }
+    Ok((ours && event, others))
+}
+
+/// The repository's own configuration file (where install writes).
+fn config_file(repo: &Repo) -> PathBuf {
+    repo.common_dir().join("config")
+}
+
 /// How the hook stands now.
 pub fn status(repo: &Repo) -> Result<Status> {
+    let (in_config, other_configured) = configured(repo)?;
+    let mut status = file_status(repo)?;
+    if in_config {
+        // A hooks-directory hook runs beside it too.
+        let file_others = std::path::Path::new(&status.path).exists();
+        status = Status {
+            path: config_file(repo).display().to_string(),
+            installed: true,
+            how: Some("config".to_owned()),
+            others: file_others || other_configured,
+            changed: false,
+        };
+    } else {
+        status.others |= other_configured;
+    }
+    Ok(status)
+}
+
+/// How the hook in the hooks directory stands.
+fn file_status(repo: &Repo) -> Result<Status> {
     let dir = hooks_dir(repo);
     let path = dir.join("pre-push");
     let text = std::fs::read(&path).ok();
@@ -110,15 +200,58 @@ pub fn status(repo: &Repo) -> Result<Status> {
     })
 }
 
-/// Install the hook (twice changes nothing). A pre-push hook that is not a
-/// shell script is left alone unless `force`, which chains it after ours.
-pub fn install(repo: &Repo, force: bool) -> Result<Status> {
-    let dir = hooks_dir(repo);
-    let path = dir.join("pre-push");
-    let mut status = status(repo)?;
+/// Install the hook (twice changes nothing): in the configuration when git
+/// runs hooks defined there (or `Method::Config` asks), else in the hooks
+/// directory, where a pre-push hook that is not a shell script is left
+/// alone unless `force`, which chains it after ours.
+pub fn install(repo: &Repo, force: bool, method: Method) -> Result<Status> {
+    let status = status(repo)?;
     if status.installed {
         return Ok(status);
     }
+    let version = git_version();
+    let config_hooks = version.is_some_and(|v| v >= CONFIG_HOOKS_SINCE);
+    match method {
+        Method::Config if !config_hooks => {
+            let (major, minor) = CONFIG_HOOKS_SINCE;
+            Err(Error::usage(format!(
+                "hooks defined in the configuration need git {major}.{minor} or later (this is {})",
+                version.map_or("an unknown version".to_owned(), |(a, b)| format!("{a}.{b}"))
+            ))
+            .hint("`git rollback hook install` writes into the hooks directory instead"))
+        }
+        Method::Config | Method::Auto if config_hooks => install_config(repo),
+        _ => install_file(repo, force),
+    }
+}
+
+fn install_config(repo: &Repo) -> Result<Status> {
+    let key = |name: &str| format!("{CONFIG_SECTION}.{name}");
+    let refused = |out: &std::process::Output| {
+        Error::refused(format!(
+            "cannot write {}: {}",
+            config_file(repo).display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    };
+    let event = git_config(repo, &["--local", "--add", &key("event"), "pre-push"])?;
+    if !event.status.success() {
+        return Err(refused(&event));
+    }
+    let command = git_config(repo, &["--local", &key("command"), COMMAND])?;
+    if !command.status.success() {
+        let _ = git_config(repo, &["--local", "--remove-section", CONFIG_SECTION]);
+        return Err(refused(&command));
+    }
+    let mut status = status(repo)?;
+    status.changed = true;
+    Ok(status)
+}
+
+fn install_file(repo: &Repo, force: bool) -> Result<Status> {
+    let dir = hooks_dir(repo);
+    let path = dir.join("pre-push");
+    let mut status;
     std::fs::create_dir_all(&dir).map_err(|e| io(e, format!("creating '{}'", dir.display())))?;
     let write = |text: &[u8], mode: u32| -> Result<()> {
         use std::os::unix::fs::PermissionsExt;
@@ -168,7 +301,7 @@ pub fn install(repo: &Repo, force: bool) -> Result<Status> {
             "chained"
         }
     };
-    status = crate::hook::status(repo)?;
+    status = file_status(repo)?;
     status.how = Some(how.to_owned());
     status.changed = true;
     Ok(status)
@@ -177,10 +310,23 @@ pub fn install(repo: &Repo, force: bool) -> Result<Status> {
 /// Remove what `install` added, byte for byte: a hook we created goes, our
 /// block leaves the user's hook as it was, a chained hook is put back.
 pub fn uninstall(repo: &Repo) -> Result<Status> {
+    if configured(repo)?.0 {
+        let out = git_config(repo, &["--local", "--remove-section", CONFIG_SECTION])?;
+        if !out.status.success() {
+            return Err(Error::refused(format!(
+                "cannot write {}: {}",
+                config_file(repo).display(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        let mut status = status(repo)?;
+        status.changed = true;
+        return Ok(status);
+    }
     let dir = hooks_dir(repo);
     let path = dir.join("pre-push");
     let chained = dir.join(CHAINED);
-    let mut status = status(repo)?;
+    let mut status = file_status(repo)?;
     if !status.installed {
         return Ok(status);
     }
@@ -337,4 +483,18 @@ pub fn pre_push(repo: &Repo, remote: &str, url: &str, stdin: &str) -> Result<Vec
         });
     }
     Ok(kept)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn git_versions_read_as_major_and_minor() {
+        use super::parse_git_version as v;
+        assert_eq!(v("git version 2.47.3\n"), Some((2, 47)));
+        assert_eq!(v("git version 2.54.0.windows.1"), Some((2, 54)));
+        assert_eq!(v("git version 2.55.0-rc1"), Some((2, 55)));
+        assert_eq!(v("not git"), None);
+        assert!(v("git version 2.54.0").unwrap() >= super::CONFIG_HOOKS_SINCE);
+        assert!(v("git version 2.9.5").unwrap() < super::CONFIG_HOOKS_SINCE);
+    }
 }

@@ -9,11 +9,15 @@ use crate::ui::{Report, Ui};
 
 /// Guard pushes: keep a remote branch's old tip before a push overwrites it
 ///
-/// `install` puts our lines into the pre-push hook of the effective hooks
-/// directory (core.hooksPath, else the common git dir's hooks/): a new hook,
-/// a marked block in an existing shell hook (which keeps running with the
-/// same input), or, with --force, a hook that is not a shell script chained
-/// after ours. `uninstall` removes exactly what install added. Then, on a
+/// With git 2.54 or later, `install` defines the hook in the repository's
+/// config (hook.git-rollback.event = pre-push, hook.git-rollback.command),
+/// which git runs beside any other pre-push hook or hook manager (husky,
+/// lefthook, pre-commit) without touching their files. With older git (or
+/// --hooks-dir) it puts our lines into the pre-push hook of the effective
+/// hooks directory (core.hooksPath, else the common git dir's hooks/): a new
+/// hook, a marked block in an existing shell hook (which keeps running with
+/// the same input), or, with --force, a hook that is not a shell script
+/// chained after ours. `uninstall` removes exactly what install added. Then, on a
 /// push that overwrites a remote ref with a commit that does not contain
 /// its old value (a force push) or deletes it, the old tip becomes the
 /// checkpoint pre-push/<remote>/<branch>/<time> (restore it with
@@ -37,6 +41,14 @@ pub enum HookCommand {
         /// Chain a pre-push hook that is not a shell script after ours
         #[arg(long)]
         force: bool,
+
+        /// Define it in the repository's config (hook.git-rollback.*; git 2.54 or later)
+        #[arg(long, conflicts_with = "hooks_dir")]
+        config: bool,
+
+        /// Write it into the hooks directory even where git runs configured hooks
+        #[arg(long)]
+        hooks_dir: bool,
     },
     /// Remove what install added, byte for byte
     Uninstall,
@@ -59,9 +71,21 @@ impl Report for Status {
             (true, Some("chained")) => "installed; the earlier hook runs after it".to_owned(),
             (true, _) => "installed (a marked block in the hook)".to_owned(),
         };
-        let mut out = format!("pre-push hook {}: {state}\n", self.path);
+        let config = self.how.as_deref() == Some("config");
+        let mut out = if config {
+            format!(
+                "pre-push hook: installed as hook.git-rollback in {}\n",
+                self.path
+            )
+        } else {
+            format!("pre-push hook {}: {state}\n", self.path)
+        };
         if self.others {
-            out.push_str("other commands also run on pre-push (the rest of that hook)\n");
+            out.push_str(if config {
+                "other pre-push hooks run too (git hook list pre-push)\n"
+            } else {
+                "other commands also run on pre-push (the rest of that hook, or hooks in the config)\n"
+            });
         }
         if !self.changed {
             out.push_str("(nothing changed)\n");
@@ -90,7 +114,18 @@ impl Report for Kept {
 pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
     match args.command {
-        HookCommand::Install { force } => ui.print(&hook::install(&repo, force)?),
+        HookCommand::Install {
+            force,
+            config,
+            hooks_dir,
+        } => {
+            let method = match (config, hooks_dir) {
+                (true, _) => hook::Method::Config,
+                (_, true) => hook::Method::HooksDir,
+                _ => hook::Method::Auto,
+            };
+            ui.print(&hook::install(&repo, force, method)?)
+        }
         HookCommand::Uninstall => ui.print(&hook::uninstall(&repo)?),
         HookCommand::Status => ui.print(&hook::status(&repo)?),
         HookCommand::PrePush { remote, url } => {

@@ -21,11 +21,17 @@ fn checkpoints(repo: &TestRepo) -> Vec<String> {
 #[test]
 fn a_force_push_and_a_deletion_keep_the_old_tip_as_a_checkpoint() {
     let repo = with_remote();
-    let first = repo.rollback(&["hook", "install"]).ok().stdout();
+    let first = repo
+        .rollback(&["hook", "install", "--hooks-dir"])
+        .ok()
+        .stdout();
     assert!(first.contains("installed"), "{first}");
     let hook = repo.path.join(".git/hooks/pre-push");
     let bytes = std::fs::read(&hook).unwrap();
-    let again = repo.rollback(&["hook", "install"]).ok().stdout();
+    let again = repo
+        .rollback(&["hook", "install", "--hooks-dir"])
+        .ok()
+        .stdout();
     assert!(again.contains("(nothing changed)"), "{again}");
     assert_eq!(std::fs::read(&hook).unwrap(), bytes);
 
@@ -84,7 +90,7 @@ fn an_existing_shell_hook_keeps_running_and_comes_back_byte_for_byte() {
     std::fs::write(&hook, &original).unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o750)).unwrap();
-    repo.rollback(&["hook", "install"]).ok();
+    repo.rollback(&["hook", "install", "--hooks-dir"]).ok();
     let status = repo.rollback(&["hook", "status"]).ok().stdout();
     assert!(
         status.contains("marked block") && status.contains("other commands"),
@@ -119,11 +125,12 @@ fn a_hook_that_is_not_a_shell_script_is_left_alone_unless_forced() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
     let before = repo.observe();
-    repo.rollback(&["hook", "install"])
+    repo.rollback(&["hook", "install", "--hooks-dir"])
         .fails(3, "is not a shell script: left alone");
     assert_eq!(std::fs::read_to_string(&hook).unwrap(), original);
     assert_eq!(repo.observe(), before);
-    repo.rollback(&["hook", "install", "--force"]).ok();
+    repo.rollback(&["hook", "install", "--hooks-dir", "--force"])
+        .ok();
     repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
     repo.write("src/a.rs", "rewritten\n");
     repo.git(&["commit", "-q", "-am", "rewritten"]);
@@ -140,7 +147,10 @@ fn a_hook_that_is_not_a_shell_script_is_left_alone_unless_forced() {
 fn core_hooks_path_is_honoured_and_bad_input_is_refused() {
     let repo = with_remote();
     repo.git(&["config", "core.hooksPath", "githooks"]);
-    let status = repo.rollback(&["hook", "install"]).ok().stdout();
+    let status = repo
+        .rollback(&["hook", "install", "--hooks-dir"])
+        .ok()
+        .stdout();
     assert!(repo.path.join("githooks/pre-push").exists(), "{status}");
     assert!(!repo.path.join(".git/hooks/pre-push").exists());
     let pre_push = |stdin: &str| {
@@ -199,7 +209,9 @@ fn a_hooks_directory_that_is_not_writable_is_refused() {
     let mounted = repo.mount_tmpfs("ro-hooks", "ro,size=64k");
     repo.git(&["config", "core.hooksPath", mounted.0.to_str().unwrap()]);
     let before = repo.observe();
-    let refused = repo.rollback(&["hook", "install"]).fails(3, "ro-hooks");
+    let refused = repo
+        .rollback(&["hook", "install", "--hooks-dir"])
+        .fails(3, "ro-hooks");
     assert!(
         refused.stderr().contains("Read-only file system"),
         "{}",
@@ -209,4 +221,75 @@ fn a_hooks_directory_that_is_not_writable_is_refused() {
     assert!(!mounted.0.join("pre-push").exists());
     let status = repo.rollback(&["hook", "status"]).ok().stdout();
     assert!(status.contains("not installed"), "{status}");
+}
+
+/// With git 2.54 or later the hook is defined in the repository's config
+/// and runs beside the hooks directory's own pre-push hook, untouched; with
+/// older git, asking for that is refused and the hooks directory is used.
+#[test]
+fn a_configured_hook_runs_beside_the_hooks_directory_where_git_supports_it() {
+    let repo = with_remote();
+    let hook = repo.path.join(".git/hooks/pre-push");
+    let user_hook = "#!/bin/sh\ncat > \"$(git rev-parse --git-dir)/user-hook-ran\"\n";
+    std::fs::write(&hook, user_hook).unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let config = repo.path.join(".git/config");
+    let config_before = std::fs::read(&config).unwrap();
+    let version = git_rollback_version(&repo.git(&["version"]));
+    if version >= (2, 54) {
+        let status = repo.rollback(&["hook", "install", "--json"]).ok().json();
+        assert_eq!(status["how"], "config", "{status}");
+        assert_eq!(status["others"], true, "{status}");
+        assert_eq!(
+            repo.git(&["config", "hook.git-rollback.command"]).trim(),
+            "git rollback hook pre-push"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&hook).unwrap(),
+            user_hook,
+            "not touched"
+        );
+        let again = repo.rollback(&["hook", "install"]).ok().stdout();
+        assert!(again.contains("(nothing changed)"), "{again}");
+        // A force push: ours keeps the old tip, the user's hook ran too
+        // (with the same stdin).
+        let old = repo.git(&["rev-parse", "HEAD"]);
+        repo.write("src/a.rs", "rewritten\n");
+        repo.git(&["commit", "-q", "--amend", "-am", "rewritten"]);
+        repo.git(&["push", "-q", "--force", "origin", "main"]);
+        let kept = checkpoints(&repo);
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        assert_eq!(
+            repo.git(&["rev-parse", &format!("checkpoint/{}^{{commit}}", kept[0])]),
+            old
+        );
+        let ran = std::fs::read_to_string(repo.path.join(".git/user-hook-ran")).unwrap();
+        assert!(ran.starts_with("refs/heads/main "), "{ran}");
+        repo.rollback(&["hook", "uninstall"]).ok();
+        assert_eq!(
+            std::fs::read(&config).unwrap(),
+            config_before,
+            "byte for byte"
+        );
+        assert_eq!(std::fs::read_to_string(&hook).unwrap(), user_hook);
+    } else {
+        let before = repo.observe();
+        repo.rollback(&["hook", "install", "--config"]).fails(
+            2,
+            "hooks defined in the configuration need git 2.54 or later",
+        );
+        assert_eq!(repo.observe(), before);
+        assert_eq!(std::fs::read(&config).unwrap(), config_before);
+        let status = repo.rollback(&["hook", "install", "--json"]).ok().json();
+        assert_eq!(status["how"], "block", "{status}");
+        repo.rollback(&["hook", "uninstall"]).ok();
+        assert_eq!(std::fs::read_to_string(&hook).unwrap(), user_hook);
+    }
+}
+
+/// (major, minor) of `git version` output.
+fn git_rollback_version(text: &str) -> (u32, u32) {
+    let version = text.trim().strip_prefix("git version ").unwrap();
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    (parts.next().unwrap(), parts.next().unwrap())
 }
