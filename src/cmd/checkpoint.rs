@@ -139,7 +139,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     if created.checkpoint.untracked && !created.dry_run {
         ui.warn(&format!(
             "checkpoint '{}' holds untracked files (in its snapshot's third parent); \
-             `git push --tags` would publish them: push checkpoints by name, or delete the tag before pushing all tags",
+             `git push --tags` would publish them; `git rollback sync` shares checkpoints and keeps this one home",
             created.checkpoint.id
         ));
     }
