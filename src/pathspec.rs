@@ -147,6 +147,9 @@ impl PathSpec {
         repo: &Repo,
         trees: &[gix::ObjectId],
     ) -> Result<PathSpec> {
+        if self.globs.is_empty() {
+            return Ok(self);
+        }
         let index = repo.git.index_or_empty()?;
         let mut literal = Vec::new();
         for glob in &self.globs {

@@ -353,9 +353,22 @@ pub fn capture(
     let mut conflicts: Vec<BString> = Vec::new();
     let mut restamped: Vec<BString> = Vec::new();
 
+    // Limited to some paths, status looks at their index entries only: gix
+    // matches each entry against every pattern, which costs more than the
+    // stat calls (200 paths in a 28,000-file index: 5.6 million matches).
+    // Tracked files the walk meets that are left out of this index are
+    // reported untracked, and dropped below as not named.
+    let status_index = match only {
+        Some(spec) if !spec.is_everything() && !spec.is_nothing() => {
+            let mut file: gix::index::File = (*index).clone();
+            file.remove_entries(|_, path, _| !spec.matches(path));
+            gix::worktree::IndexPersistedOrInMemory::InMemory(file)
+        }
+        _ => index.clone(),
+    };
     let status = git
         .status(gix::progress::Discard)?
-        .index(index.clone())
+        .index(status_index)
         .untracked_files(gix::status::UntrackedFiles::Files)
         .index_worktree_rewrites(None)
         .index_worktree_submodules(gix::status::Submodule::Given {

@@ -62,9 +62,13 @@ pub fn phase(phase: &str) {
         }
     }
     if let Some(start) = start() {
-        eprintln!(
-            "trace: {:>8.3} ms  {phase}",
-            start.elapsed().as_secs_f64() * 1000.0
+        // Never a panic on a closed stderr: an operation must not stop halfway.
+        let _ = std::io::Write::write_fmt(
+            &mut std::io::stderr(),
+            format_args!(
+                "trace: {:>8.3} ms  {phase}\n",
+                start.elapsed().as_secs_f64() * 1000.0
+            ),
         );
     }
 }

@@ -292,3 +292,35 @@ fn files_dot_is_undone_whole() {
     repo.rollback(&["undo"]).ok();
     assert_eq!(repo.observe_user(), before);
 }
+
+/// A glob limits the look at the work tree to the files it names: beside
+/// them, a tracked file it does not name keeps its edit, an untracked file
+/// it does not name stays, and `undo` gives back every byte.
+#[test]
+fn a_glob_touches_only_what_it_names_and_undo_gives_everything_back() {
+    let repo = edited();
+    repo.write("src/nested/deep.txt", "edited, not named\n");
+    repo.write("src/untracked.txt", "untracked, not named\n");
+    repo.write("src/nested/extra.rs", "untracked, named\n");
+    let before = repo.observe_user();
+    let json = repo
+        .rollback(&["files", "src/*.rs", "--no-test", "--json"])
+        .ok()
+        .json();
+    let paths: Vec<&str> = json["plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["path"].as_str().unwrap())
+        .collect();
+    assert!(!paths.iter().any(|p| p.ends_with(".txt")), "{paths:?}");
+    assert!(
+        paths.contains(&"src/a.rs") && paths.contains(&"src/nested/extra.rs"),
+        "{paths:?}"
+    );
+    assert_eq!(repo.read("src/nested/deep.txt"), "edited, not named\n");
+    assert_eq!(repo.read("src/untracked.txt"), "untracked, not named\n");
+    assert_eq!(repo.read("src/a.rs"), "pub fn a() { 1 }\n");
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(repo.observe_user(), before);
+}
