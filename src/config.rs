@@ -35,6 +35,16 @@ pub const BACKUP_INCLUDE_IGNORED_KEY: &str = "rollback.backupIncludeIgnored";
 /// `rollback.backupKeep`: how many backups `backup prune` keeps.
 pub const BACKUP_KEEP_KEY: &str = "rollback.backupKeep";
 pub const BACKUP_KEEP_DEFAULT: u32 = 10;
+/// `rollback.before`, `rollback.after`, `rollback.notify`: the steps around
+/// a rollback (crate::steps).
+pub const BEFORE_KEY: &str = "rollback.before";
+pub const AFTER_KEY: &str = "rollback.after";
+pub const NOTIFY_KEY: &str = "rollback.notify";
+/// `rollback.verifyRetries`: further tries of a failing verify command (default 0).
+pub const VERIFY_RETRIES_KEY: &str = "rollback.verifyRetries";
+/// `rollback.verifyInterval`: the wait between them (`5s`, `500ms`; default 1s).
+pub const VERIFY_INTERVAL_KEY: &str = "rollback.verifyInterval";
+pub const VERIFY_INTERVAL_DEFAULT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// `.rollback.toml` as written. Unknown keys are errors.
 #[derive(Debug, Default, Deserialize)]
@@ -42,6 +52,11 @@ pub const BACKUP_KEEP_DEFAULT: u32 = 10;
 pub struct ProjectFile {
     pub verify: Option<String>,
     pub env_file: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub notify: Option<String>,
+    pub verify_retries: Option<u32>,
+    pub verify_interval: Option<String>,
     #[serde(default)]
     pub sprint: SprintSection,
     #[serde(default)]
@@ -88,6 +103,12 @@ pub struct Stage {
     pub verify: Option<String>,
     pub map: Option<String>,
     pub backup: Option<String>,
+    /// This stage's steps, in place of the top-level ones.
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub notify: Option<String>,
+    pub verify_retries: Option<u32>,
+    pub verify_interval: Option<String>,
 }
 
 /// Settings every command reads, resolved with their precedence.
@@ -103,7 +124,28 @@ pub struct Settings {
     pub backup_dir: Option<String>,
     pub backup_include_ignored: bool,
     pub backup_keep: u32,
+    /// The steps around a rollback (a stage may set its own).
+    pub steps: crate::steps::Steps,
     pub project: ProjectFile,
+}
+
+impl Settings {
+    /// The steps of a rollback of `stage`: its own where it sets them, else
+    /// the top-level ones.
+    pub fn stage_steps(&self, stage: &Stage) -> crate::steps::Steps {
+        let top = &self.steps;
+        crate::steps::Steps {
+            before: stage.before.clone().or_else(|| top.before.clone()),
+            after: stage.after.clone().or_else(|| top.after.clone()),
+            notify: stage.notify.clone().or_else(|| top.notify.clone()),
+            verify_retries: stage.verify_retries.unwrap_or(top.verify_retries),
+            verify_interval: stage
+                .verify_interval
+                .as_deref()
+                .and_then(crate::steps::parse_duration)
+                .unwrap_or(top.verify_interval),
+        }
+    }
 }
 
 /// Parse `.rollback.toml` text; errors name the file, the line and the key.
@@ -202,6 +244,22 @@ fn validate(project: &ProjectFile) -> Result<()> {
             }
         }
     }
+    let intervals = std::iter::once(("".to_owned(), &project.verify_interval)).chain(
+        project
+            .stage
+            .iter()
+            .map(|s| (format!("stage '{}': ", s.name), &s.verify_interval)),
+    );
+    for (whose, interval) in intervals {
+        if let Some(text) = interval {
+            if crate::steps::parse_duration(text).is_none() {
+                return bad(
+                    format!("{whose}verify_interval = '{text}' is not a duration"),
+                    "write it as 500ms, 5s, 2m or 1h",
+                );
+            }
+        }
+    }
     if project.backup.keep == Some(0) {
         return bad(
             "[backup] keep = 0 would prune every backup".into(),
@@ -225,7 +283,7 @@ fn parse_toml(text: &str) -> Result<ProjectFile> {
             .map(|n| format!(" line {n}:"))
             .unwrap_or_default();
         Error::usage(format!("{FILE}:{line} {}", err.message().trim())).hint(format!(
-            "fix {FILE}; its keys: verify, env_file, [sprint] retry_branch/backup_branch, [files] test/test_map, [backup] dir/include_ignored/keep, [[stage]] name/checkpoint/paths/toggles/verify/map/backup (README.md, Configuration)"
+            "fix {FILE}; its keys: verify, env_file, before, after, notify, verify_retries, verify_interval, [sprint] retry_branch/backup_branch, [files] test/test_map, [backup] dir/include_ignored/keep, [[stage]] name/checkpoint/paths/toggles/verify/map/backup and the steps (README.md, Configuration)"
         ))
     })
 }
@@ -254,6 +312,28 @@ pub fn load(repo: &Repo) -> Result<Settings> {
         backup_keep: git_number(repo, BACKUP_KEEP_KEY)?
             .or(project.backup.keep.map(u64::from))
             .unwrap_or(u64::from(BACKUP_KEEP_DEFAULT)) as u32,
+        steps: crate::steps::Steps {
+            before: git(BEFORE_KEY).or_else(|| project.before.clone()),
+            after: git(AFTER_KEY).or_else(|| project.after.clone()),
+            notify: git(NOTIFY_KEY).or_else(|| project.notify.clone()),
+            verify_retries: match git_number(repo, VERIFY_RETRIES_KEY)? {
+                Some(n) => u32::try_from(n).unwrap_or(u32::MAX),
+                None => project.verify_retries.unwrap_or(0),
+            },
+            verify_interval: match git(VERIFY_INTERVAL_KEY) {
+                Some(text) => crate::steps::parse_duration(&text).ok_or_else(|| {
+                    Error::usage(format!(
+                        "git config {VERIFY_INTERVAL_KEY}: '{text}' is not a duration"
+                    ))
+                    .hint(format!("git config {VERIFY_INTERVAL_KEY} 5s"))
+                })?,
+                None => project
+                    .verify_interval
+                    .as_deref()
+                    .and_then(crate::steps::parse_duration)
+                    .unwrap_or(VERIFY_INTERVAL_DEFAULT),
+            },
+        },
         project,
     })
 }

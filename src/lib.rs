@@ -27,6 +27,7 @@ pub mod snapshot;
 pub mod sprint;
 pub mod stage;
 pub mod stats;
+pub mod steps;
 pub mod sync;
 pub mod trace;
 

@@ -125,6 +125,8 @@ pub struct Request {
     pub details: serde_json::Map<String, serde_json::Value>,
     /// Commands to run once the state is restored (verify, tests).
     pub checks: Vec<Check>,
+    /// The steps around it (before, after, notify; verify retries).
+    pub steps: crate::steps::Steps,
     pub dry_run: bool,
     /// Paths to mark intent-to-add in the index (an undo giving back
     /// `git add -N`).
@@ -239,6 +241,7 @@ impl Request {
             undoes: None,
             details: Default::default(),
             checks: Vec::new(),
+            steps: Default::default(),
             dry_run: false,
             ref_edits: Vec::new(),
             intent_to_add: Vec::new(),
@@ -285,6 +288,10 @@ pub struct Outcome {
     /// How long the operation took, checks excluded.
     pub duration_ms: u64,
     pub checks: Vec<CheckResult>,
+    /// The steps around it, in the order they ran.
+    pub steps: Vec<crate::steps::StepResult>,
+    /// From the start to the end of verification (after steps included).
+    pub recovery_ms: Option<u64>,
     /// Branches made or removed after HEAD moved (see [`BranchEdit`]).
     pub refs_edited: Vec<String>,
     /// Branches left as they are because they moved since.
@@ -317,6 +324,9 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
     repo.ensure_no_operation_in_progress()?;
     for check in &request.checks {
         check::ensure_runnable(repo, check)?;
+    }
+    for (name, command) in request.steps.commands() {
+        check::ensure_runnable(repo, &Check::new(name, command))?;
     }
     let head_before = repo.head()?;
     let capture = match request.captured.take() {
@@ -454,6 +464,8 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
         deleted,
         plan: describe_plan(&plan),
         backup: archive.as_ref().map(|a| a.manifest.id.clone()),
+        steps: Vec::new(),
+        recovery_ms: None,
         drift,
         submodules: plan
             .index
@@ -493,6 +505,19 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
 
     snapshot::check_required_filters(repo, &plan)?;
 
+    // Stop the services (or whatever the runbook does first): once the
+    // rollback is planned and checked, before anything changes.
+    if let Some(command) = &request.steps.before {
+        let before = crate::steps::run(repo, "before", command, None)?;
+        if !before.ok {
+            return Err(Error::failed(format!(
+                "the before step `{command}` failed (exit {}); nothing was changed",
+                before.status.unwrap_or(-1)
+            ))
+            .hint("fix it, or run the rollback with --no-steps"));
+        }
+        outcome.steps.push(before);
+    }
     // An edit saved since the capture read the work tree is in no snapshot:
     // refuse rather than write over it.
     crate::trace::phase("checked: filters");
@@ -634,7 +659,29 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
     }
 
     outcome.duration_ms = start.elapsed().as_millis() as u64;
-    outcome.checks = finish(repo, &request.checks, &event, &paths, outcome.duration_ms)?;
+    if let Some(command) = &request.steps.after {
+        outcome
+            .steps
+            .push(crate::steps::run(repo, "after", command, None)?);
+    }
+    let finished = finish(
+        repo,
+        &request.checks,
+        &request.steps,
+        &event,
+        &paths,
+        Finished {
+            operation: event.id.clone(),
+            duration_ms: outcome.duration_ms,
+            checks: Vec::new(),
+            steps: std::mem::take(&mut outcome.steps),
+            recovery_ms: None,
+        },
+        start,
+    )?;
+    outcome.checks = finished.checks;
+    outcome.steps = finished.steps;
+    outcome.recovery_ms = finished.recovery_ms;
     signals.finish(&event.id)?;
     outcome.id = Some(event.id);
     outcome.snapshot = Some(capture.state.commit.to_string());
@@ -945,6 +992,12 @@ pub struct Finished {
     /// How long restoring the state took, checks excluded.
     pub duration_ms: u64,
     pub checks: Vec<CheckResult>,
+    /// The steps around the rollback (before, after, notify).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<crate::steps::StepResult>,
+    /// From the start to the end of verification: the recovery time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_ms: Option<u64>,
 }
 
 impl Finished {
@@ -958,30 +1011,44 @@ impl Finished {
     }
 }
 
-/// After the state is restored: run the checks and append the result line
-/// (how long recovery took, how the checks went).
+/// After the state is restored: run the checks (a failing verify tried
+/// again as the steps say), notify, and append the result line (how long
+/// recovery took, how the checks and steps went).
 pub fn finish(
     repo: &Repo,
     checks: &[Check],
+    steps: &crate::steps::Steps,
     event: &Event,
     paths: &[String],
-    duration_ms: u64,
-) -> Result<Vec<CheckResult>> {
-    let mut results = Vec::new();
+    mut finished: Finished,
+    start: std::time::Instant,
+) -> Result<Finished> {
     for check in checks {
-        results.push(check::run(repo, check, paths)?);
+        let mut result = check::run(repo, check, paths)?;
+        let mut tries = 0;
+        while !result.ok && check.name == "verify" && tries < steps.verify_retries {
+            tries += 1;
+            std::thread::sleep(steps.verify_interval);
+            result = check::run(repo, check, paths)?;
+        }
+        finished.checks.push(result);
+    }
+    finished.recovery_ms = Some(start.elapsed().as_millis() as u64);
+    if let Some(command) = &steps.notify {
+        // What happened, for the chat message: the event and its result.
+        let mut json = serde_json::to_value(event)?;
+        json["result"] = serde_json::to_value(&finished)?;
+        let notified =
+            crate::steps::run(repo, "notify", command, Some(json.to_string().as_bytes()))?;
+        finished.steps.push(notified);
     }
     let object = ObjectId::from_hex(event.object.as_bytes()).context("event object id")?;
     let mut result = Event::new(repo, ledger::Kind::Result, object)?;
-    result.set_details(&Finished {
-        operation: event.id.clone(),
-        duration_ms,
-        checks: results.clone(),
-    })?;
+    result.set_details(&finished)?;
     ledger::append(repo, &result)?;
     durable(repo)?;
     crate::trace::phase("result recorded");
-    Ok(results)
+    Ok(finished)
 }
 
 /// Move HEAD (and the branch it ends up on) with compare-and-swap on the

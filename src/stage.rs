@@ -158,6 +158,8 @@ pub struct Options {
     pub severity: Option<String>,
     /// Run afterwards (the stage's verify, else the top-level one).
     pub checks: Vec<Check>,
+    /// The steps around it (the stage's, else the top-level ones).
+    pub steps: crate::steps::Steps,
     /// Progress of a backup restore (`full`).
     pub progress: Box<dyn Progress>,
 }
@@ -263,6 +265,7 @@ pub fn roll_back(
     request.severity = options.severity;
     request.dry_run = options.dry_run;
     request.checks = options.checks;
+    request.steps = options.steps;
     request.checkpoint = checkpoint_name;
     request.subject = Some(name.clone());
     request.write_exact = write_exact;

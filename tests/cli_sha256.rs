@@ -34,6 +34,8 @@ mod output;
 mod sprint;
 #[path = "cli/stage.rs"]
 mod stage;
+#[path = "cli/steps.rs"]
+mod steps;
 #[path = "cli/sync.rs"]
 mod sync;
 #[path = "cli/to_and_undo.rs"]

@@ -48,6 +48,9 @@ pub struct Args {
 
     #[command(flatten)]
     pub incident: super::Incident,
+
+    #[command(flatten)]
+    pub steps: super::StepsArg,
 }
 
 pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
@@ -74,6 +77,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     (request.reason, request.severity) = args.incident.into_parts();
     request.details.insert("pathspec".into(), paths.into());
     request.dry_run = args.dry_run;
+    request.steps = args.steps.pick(&settings.steps);
     request.checks = super::verify_checks(settings.verify.as_deref(), args.no_test);
     if let (Some(command), false) = (&settings.test_command, args.no_test) {
         request.checks.push(Check {

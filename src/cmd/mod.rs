@@ -243,6 +243,25 @@ impl Incident {
     }
 }
 
+/// `--no-steps`, for every rollback that runs the steps of `.rollback.toml`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StepsArg {
+    /// Do not run the before, after and notify steps (.rollback.toml, rollback.*)
+    #[arg(long)]
+    pub no_steps: bool,
+}
+
+impl StepsArg {
+    /// `steps`, unless --no-steps.
+    pub fn pick(&self, steps: &git_rollback::steps::Steps) -> git_rollback::steps::Steps {
+        if self.no_steps {
+            git_rollback::steps::Steps::default()
+        } else {
+            steps.clone()
+        }
+    }
+}
+
 /// How bad the incident behind a rollback is.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum Severity {

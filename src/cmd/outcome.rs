@@ -109,6 +109,25 @@ fn summary(outcome: &Outcome) -> String {
             }
         ));
     }
+    for step in &outcome.steps {
+        out.push_str(&format!(
+            "{} step `{}`: {} ({} ms)\n",
+            step.name,
+            step.command,
+            if step.ok {
+                "ok".to_owned()
+            } else {
+                format!("FAILED (exit {})", step.status.unwrap_or(-1))
+            },
+            step.duration_ms
+        ));
+    }
+    if let (Some(ms), false) = (
+        outcome.recovery_ms,
+        outcome.steps.is_empty() && outcome.checks.is_empty(),
+    ) {
+        out.push_str(&format!("Recovered and verified in {ms} ms\n"));
+    }
     if let (Some(id), Some(snapshot)) = (&outcome.id, &outcome.snapshot) {
         out.push_str(&format!(
             "The previous state is saved as {}; undo with: git rollback undo {id}\n",

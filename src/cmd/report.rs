@@ -186,6 +186,32 @@ fn markdown(event: &Event, events: &[Event]) -> String {
         let _ = writeln!(md, "No test ran.");
     }
 
+    let steps: Vec<_> = result.iter().flat_map(|r| &r.steps).collect();
+    if !steps.is_empty() {
+        let _ = writeln!(md, "\n## Steps\n");
+        let _ = writeln!(md, "| step | command | exit | ms | last output |");
+        let _ = writeln!(md, "|---|---|---|---|---|");
+        for step in steps {
+            let _ = writeln!(
+                md,
+                "| {} | `{}` | {} | {} | {} |",
+                step.name,
+                step.command.replace('|', "\\|"),
+                step.status
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "signal".into()),
+                step.duration_ms,
+                step.output
+                    .last()
+                    .map(|l| l.replace('|', "\\|"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    if let Some(ms) = result.as_ref().and_then(|r| r.recovery_ms) {
+        let _ = writeln!(md, "\nRecovered and verified in {ms} ms.");
+    }
+
     let _ = writeln!(md, "\n## Branches\n");
     if let Some(before) = &event.head_before {
         let _ = writeln!(

@@ -49,6 +49,9 @@ pub struct Args {
     /// Do not run the verify command afterwards
     #[arg(long)]
     pub no_verify: bool,
+
+    #[command(flatten)]
+    pub steps: super::StepsArg,
 }
 
 impl Report for Listed {
@@ -95,6 +98,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
             reason,
             severity,
             checks: super::verify_checks(verify, args.no_verify),
+            steps: args.steps.pick(&settings.stage_steps(found)),
             progress: Box::new(ui.progress()),
         },
     )?;

@@ -40,6 +40,9 @@ pub struct Args {
     /// Do not run the `verify` command afterwards
     #[arg(long)]
     pub no_verify: bool,
+
+    #[command(flatten)]
+    pub steps: super::StepsArg,
 }
 
 pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
@@ -77,6 +80,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     (request.reason, request.severity) = args.incident.into_parts();
     request.checks = super::verify_checks(settings.verify.as_deref(), args.no_verify);
     request.dry_run = args.dry_run;
+    request.steps = args.steps.pick(&settings.steps);
     let outcome = operation::run(&repo, request)?;
     ui.print(&outcome)?;
     super::checks_verdict(&outcome.checks, outcome.id.as_deref())

@@ -22,5 +22,6 @@ mod migration;
 mod output;
 mod sprint;
 mod stage;
+mod steps;
 mod sync;
 mod to_and_undo;
