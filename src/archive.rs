@@ -159,6 +159,11 @@ pub trait Progress: Sync {
     fn finish(&self) {}
 }
 
+/// No progress shown.
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
 /// Lower-case hex of `bytes` (hashes are printed for every archived file, so
 /// this avoids a `format!` per byte).
 pub fn hex(bytes: &[u8]) -> String {

@@ -46,6 +46,8 @@ pub enum Kind {
     MapRevert,
     /// `backup restore` in place.
     BackupRestore,
+    /// `drill`: a rollback practised in a temporary worktree.
+    Drill,
     /// `undo` of an earlier operation.
     Undo,
     /// `redo`: the reversal of an undo.
@@ -75,6 +77,7 @@ impl Kind {
             Kind::MapRecord => "map-record",
             Kind::MapRevert => "map-revert",
             Kind::BackupRestore => "backup-restore",
+            Kind::Drill => "drill",
             Kind::Undo => "undo",
             Kind::Redo => "redo",
             Kind::Result => "result",
@@ -446,12 +449,17 @@ mod tests {
 
     #[test]
     fn kinds_are_their_kebab_case_names_and_unknown_ones_still_read() {
-        for kind in [Kind::BackupRestore, Kind::MapRecord, Kind::Result] {
+        for kind in [
+            Kind::BackupRestore,
+            Kind::MapRecord,
+            Kind::Result,
+            Kind::Drill,
+        ] {
             let json = serde_json::to_string(&kind).unwrap();
             assert_eq!(json, format!("\"{}\"", kind.as_str()));
             assert_eq!(serde_json::from_str::<Kind>(&json).unwrap(), kind);
         }
-        let newer = TO_LINE.replace(r#""kind":"to""#, r#""kind":"drill""#);
+        let newer = TO_LINE.replace(r#""kind":"to""#, r#""kind":"rehearsal""#);
         let event: Event = serde_json::from_str(&newer).unwrap();
         assert_eq!(event.kind, Kind::Unknown);
         assert!(!event.kind.is_rollback());

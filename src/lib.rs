@@ -9,6 +9,7 @@ pub mod check;
 pub mod check_ready;
 pub mod checkpoint;
 pub mod config;
+pub mod drill;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzz;

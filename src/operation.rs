@@ -1363,6 +1363,33 @@ pub fn reverse(repo: &Repo, event: &Event, kind: ledger::Kind) -> Result<Request
     Ok(request)
 }
 
+/// Remove the safety snapshot of operation `id` and its saved files (a
+/// drill's, whose worktree is gone): it can no longer be undone.
+pub fn forget_snapshot(repo: &Repo, id: &str) -> Result<()> {
+    use gix::refs::transaction::RefEdit as Edit;
+    let name = format!("{SNAPSHOT_REFS}{id}");
+    if repo.git.try_find_reference(name.as_str())?.is_some() {
+        repo.git
+            .edit_reference(Edit {
+                change: Change::Delete {
+                    expected: PreviousValue::Any,
+                    log: RefLog::AndReference,
+                },
+                name: name.as_str().try_into()?,
+                deref: false,
+            })
+            .context(format!("removing {name}"))?;
+    }
+    let saved = saved_dir(repo, id)?;
+    match std::fs::remove_dir_all(&saved) {
+        Err(err) if err.kind() != std::io::ErrorKind::NotFound => Err(crate::error::io(
+            err,
+            format!("removing '{}'", saved.display()),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The ref edits `event` made (recorded in its details).
 pub fn ref_edits_of(event: &Event) -> Vec<BranchEdit> {
     event.details_as::<RefEdits>().unwrap_or_default().ref_edits

@@ -162,6 +162,8 @@ pub struct Options {
     pub steps: crate::steps::Steps,
     /// Progress of a backup restore (`full`).
     pub progress: Box<dyn Progress>,
+    /// `Kind::Stage`, or `Kind::Drill` for a drill of the stage.
+    pub kind: Kind,
 }
 
 /// Roll `stage` back at `level`, as one operation.
@@ -259,7 +261,7 @@ pub fn roll_back(
             }))
         }
     };
-    let mut request = Request::new(Kind::Stage, target, HeadAfter::Keep);
+    let mut request = Request::new(options.kind, target, HeadAfter::Keep);
     request.only = only;
     request.reason = options.reason;
     request.severity = options.severity;

@@ -29,9 +29,21 @@ pub struct Recovery {
     pub max_ms: Option<u64>,
 }
 
+/// Drills: rollbacks practised in a temporary worktree (not counted as
+/// rollbacks).
+#[derive(Debug, Default, Serialize)]
+pub struct Drills {
+    pub count: usize,
+    /// Those whose checks and steps all passed.
+    pub passed: usize,
+    /// Recovery time (rollback start to end of verification) of the drills.
+    pub recovery: Recovery,
+}
+
 #[derive(Debug, Default, Serialize)]
 pub struct Stats {
     pub rollbacks: usize,
+    pub drills: Drills,
     pub undos: usize,
     pub checkpoints: usize,
     pub by_kind: BTreeMap<String, usize>,
@@ -59,10 +71,26 @@ pub fn compute(events: &[Event]) -> Stats {
         .filter_map(|e| e.details_as::<crate::operation::Finished>())
         .map(|finished| (finished.operation, finished.duration_ms))
         .collect();
+    let results: BTreeMap<String, crate::operation::Finished> = events
+        .iter()
+        .filter(|e| e.kind == Kind::Result)
+        .filter_map(|e| e.details_as::<crate::operation::Finished>())
+        .map(|finished| (finished.operation.clone(), finished))
+        .collect();
     let mut recorded = Vec::new();
+    let mut drilled = Vec::new();
     for event in events {
         match event.kind {
             Kind::Checkpoint => stats.checkpoints += 1,
+            Kind::Drill => {
+                stats.drills.count += 1;
+                if let Some(result) = results.get(event.id.as_str()) {
+                    if result.checks.iter().all(|c| c.ok) && result.steps.iter().all(|s| s.ok) {
+                        stats.drills.passed += 1;
+                    }
+                    drilled.push(result.recovery_ms.unwrap_or(result.duration_ms));
+                }
+            }
             Kind::Undo => stats.undos += 1,
             _ if is_rollback(event) => {
                 stats.rollbacks += 1;
@@ -87,13 +115,20 @@ pub fn compute(events: &[Event]) -> Stats {
             _ => {}
         }
     }
-    stats.recovery = Recovery {
-        count: recorded.len(),
-        mean_ms: (!recorded.is_empty())
-            .then(|| recorded.iter().sum::<u64>() / recorded.len() as u64),
-        max_ms: recorded.iter().max().copied(),
-    };
+    stats.recovery = Recovery::of(&recorded);
+    stats.drills.recovery = Recovery::of(&drilled);
     stats
+}
+
+impl Recovery {
+    fn of(durations: &[u64]) -> Recovery {
+        Recovery {
+            count: durations.len(),
+            mean_ms: (!durations.is_empty())
+                .then(|| durations.iter().sum::<u64>() / durations.len() as u64),
+            max_ms: durations.iter().max().copied(),
+        }
+    }
 }
 
 #[cfg(test)]

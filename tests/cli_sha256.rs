@@ -18,6 +18,8 @@ mod check;
 mod checkpoint;
 #[path = "cli/data_safety.rs"]
 mod data_safety;
+#[path = "cli/drill.rs"]
+mod drill;
 #[path = "cli/environment.rs"]
 mod environment;
 #[path = "cli/files.rs"]

@@ -13,6 +13,7 @@ mod backup;
 mod backups;
 mod checkpoint;
 mod diff;
+mod drill;
 mod events;
 mod files;
 mod gc;
@@ -71,6 +72,7 @@ pub enum Command {
     List(list::Args),
     Show(show::Args),
     Check(ready::Args),
+    Drill(drill::Args),
     Diff(diff::Args),
     To(to::Args),
     Files(files::Args),
@@ -204,6 +206,7 @@ fn run_command(command: Command, context: &Context, ui: &Ui) -> Result<()> {
         Command::List(args) => list::run(args, context, ui),
         Command::Show(args) => show::run(args, context, ui),
         Command::Check(args) => ready::run(args, context, ui),
+        Command::Drill(args) => drill::run(args, context, ui),
         Command::Diff(args) => diff::run(args, context, ui),
         Command::To(args) => to::run(args, context, ui),
         Command::Files(args) => files::run(args, context, ui),
@@ -258,6 +261,27 @@ impl StepsArg {
             git_rollback::steps::Steps::default()
         } else {
             steps.clone()
+        }
+    }
+}
+
+/// How far a stage rollback goes (`stage`, `drill --stage`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Level {
+    /// Write the stage's feature flags into the env file
+    Toggle,
+    /// Restore the stage's paths from its checkpoint and revert its migration map
+    Code,
+    /// Restore the stage's backup
+    Full,
+}
+
+impl Level {
+    pub fn into_library(self) -> git_rollback::stage::Level {
+        match self {
+            Level::Toggle => git_rollback::stage::Level::Toggle,
+            Level::Code => git_rollback::stage::Level::Code,
+            Level::Full => git_rollback::stage::Level::Full,
         }
     }
 }

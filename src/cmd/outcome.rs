@@ -51,6 +51,7 @@ fn summary(outcome: &Outcome) -> String {
         Kind::BackupRestore => ("restore backup", "Restored backup"),
         Kind::CheckpointDelete => ("delete checkpoint", "Deleted checkpoint"),
         Kind::CheckpointRename => ("rename checkpoint", "Renamed checkpoint"),
+        Kind::Drill => ("drill a rollback to", "Drilled a rollback to"),
         other
         @ (Kind::Checkpoint | Kind::Backup | Kind::Result | Kind::PrePush | Kind::Unknown) => {
             (other.as_str(), other.as_str())

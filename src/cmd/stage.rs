@@ -7,16 +7,7 @@ use git_rollback::{config, Result};
 use super::Context;
 use crate::ui::{Report, Ui};
 
-/// How far a stage rollback goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Level {
-    /// Write the stage's feature flags into the env file
-    Toggle,
-    /// Restore the stage's paths from its checkpoint and revert its migration map
-    Code,
-    /// Restore the stage's backup
-    Full,
-}
+use super::Level;
 
 /// Roll back one stage from .rollback.toml, or list the stages
 ///
@@ -76,11 +67,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let _lock = context.lock(&repo, "stage", ui)?;
     let verify = found.verify.as_deref().or(settings.verify.as_deref());
     let (reason, severity) = args.incident.into_parts();
-    let level = match args.level {
-        Level::Toggle => stage::Level::Toggle,
-        Level::Code => stage::Level::Code,
-        Level::Full => stage::Level::Full,
-    };
+    let level = args.level.into_library();
     let toggled = matches!(level, stage::Level::Toggle).then(|| {
         found
             .toggles
@@ -100,6 +87,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
             checks: super::verify_checks(verify, args.no_verify),
             steps: args.steps.pick(&settings.stage_steps(found)),
             progress: Box::new(ui.progress()),
+            kind: git_rollback::ledger::Kind::Stage,
         },
     )?;
     ui.print(&Staged {

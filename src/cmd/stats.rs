@@ -27,6 +27,17 @@ impl Report for Stats {
             )),
             _ => out.push_str("recovery:    no durations recorded\n"),
         }
+        if self.drills.count > 0 {
+            out.push_str(&format!(
+                "drills:      {} ({} passed){}\n",
+                self.drills.count,
+                self.drills.passed,
+                match (self.drills.recovery.mean_ms, self.drills.recovery.max_ms) {
+                    (Some(mean), Some(max)) => format!(", recovery mean {mean} ms, max {max} ms"),
+                    _ => String::new(),
+                }
+            ));
+        }
         for (title, map) in [
             ("by kind", &self.by_kind),
             ("by cause", &self.by_cause),

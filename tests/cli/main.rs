@@ -13,6 +13,7 @@ mod bad_input;
 mod check;
 mod checkpoint;
 mod data_safety;
+mod drill;
 mod environment;
 mod files;
 mod hook;
