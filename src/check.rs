@@ -115,8 +115,17 @@ const SHELL_BUILTINS: &[&str] = &[
     "for", "while", "!",
 ];
 
-/// Refuse a command whose program cannot be found, before anything is written.
+/// Refuse a simple command whose program cannot be found, before anything
+/// is written.
 pub fn ensure_runnable(repo: &Repo, check: &Check) -> Result<()> {
+    // A script (a list, a pipe, a substitution, a redirection) is the
+    // shell's to judge: its first word need not be a program.
+    if check
+        .command
+        .contains([';', '|', '&', '$', '`', '(', ')', '<', '>', '\n'])
+    {
+        return Ok(());
+    }
     let program = check
         .command
         .split_whitespace()

@@ -14,6 +14,7 @@ pub mod error;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod gc;
+pub mod guard;
 pub mod hook;
 pub mod index_tree;
 pub mod interrupt;

@@ -24,6 +24,8 @@ mod drill;
 mod environment;
 #[path = "cli/files.rs"]
 mod files;
+#[path = "cli/guard.rs"]
+mod guard;
 #[path = "cli/hook.rs"]
 mod hook;
 #[path = "cli/interrupted.rs"]

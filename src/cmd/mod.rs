@@ -17,6 +17,7 @@ mod drill;
 mod events;
 mod files;
 mod gc;
+mod guard;
 mod hook;
 mod list;
 mod log;
@@ -79,6 +80,7 @@ pub enum Command {
     Sprint(sprint::Args),
     Undo(undo::Args),
     Gc(gc::Args),
+    Guard(guard::Args),
     Hook(hook::Args),
     Sync(sync::Args),
     Redo(redo::Args),
@@ -213,6 +215,7 @@ fn run_command(command: Command, context: &Context, ui: &Ui) -> Result<()> {
         Command::Sprint(args) => sprint::run(args, context, ui),
         Command::Undo(args) => undo::run(args, context, ui),
         Command::Gc(args) => gc::run(args, context, ui),
+        Command::Guard(args) => guard::run(args, context, ui),
         Command::Hook(args) => hook::run(args, context, ui),
         Command::Sync(args) => sync::run(args, context, ui),
         Command::Redo(args) => redo::run(args, context, ui),

@@ -16,6 +16,7 @@ mod data_safety;
 mod drill;
 mod environment;
 mod files;
+mod guard;
 mod hook;
 mod interrupted;
 mod man;
