@@ -48,6 +48,8 @@ pub enum Kind {
     BackupRestore,
     /// `drill`: a rollback practised in a temporary worktree.
     Drill,
+    /// `recover`: good commits of a failed branch picked onto a new one.
+    Recover,
     /// `undo` of an earlier operation.
     Undo,
     /// `redo`: the reversal of an undo.
@@ -78,6 +80,7 @@ impl Kind {
             Kind::MapRevert => "map-revert",
             Kind::BackupRestore => "backup-restore",
             Kind::Drill => "drill",
+            Kind::Recover => "recover",
             Kind::Undo => "undo",
             Kind::Redo => "redo",
             Kind::Result => "result",

@@ -24,6 +24,7 @@ pub mod maps;
 pub mod migration;
 pub mod operation;
 pub mod pathspec;
+pub mod recover;
 pub mod repo;
 pub mod snapshot;
 pub mod sprint;

@@ -127,7 +127,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
             serde_json::from_value::<Kind>(kind.as_str().into()).is_ok_and(|k| k != Kind::Unknown);
         if !known {
             return Err(Error::usage(format!("--kind '{kind}' is not a kind of event"))
-                .hint("kinds: checkpoint, checkpoint-delete, checkpoint-rename, pre-push, backup, to, files, sprint, stage, map-record, map-revert, backup-restore, drill, undo, redo, result"));
+                .hint("kinds: checkpoint, checkpoint-delete, checkpoint-rename, pre-push, backup, to, files, sprint, stage, map-record, map-revert, backup-restore, drill, recover, undo, redo, result"));
         }
     }
     // Read only as far back as is shown: until N events pass the filters,

@@ -25,6 +25,7 @@ mod man;
 mod map;
 mod outcome;
 mod ready;
+mod recover;
 mod redo;
 mod report;
 mod show;
@@ -84,6 +85,7 @@ pub enum Command {
     Hook(hook::Args),
     Sync(sync::Args),
     Redo(redo::Args),
+    Recover(recover::Args),
     Log(log::Args),
     Backup(backup::Args),
     Map(map::Args),
@@ -219,6 +221,7 @@ fn run_command(command: Command, context: &Context, ui: &Ui) -> Result<()> {
         Command::Hook(args) => hook::run(args, context, ui),
         Command::Sync(args) => sync::run(args, context, ui),
         Command::Redo(args) => redo::run(args, context, ui),
+        Command::Recover(args) => recover::run(args, context, ui),
         Command::Log(args) => log::run(args, context, ui),
         Command::Backup(args) => backup::run(args, context, ui),
         Command::Map(args) => map::run(args, context, ui),

@@ -52,10 +52,12 @@ fn summary(outcome: &Outcome) -> String {
         Kind::CheckpointDelete => ("delete checkpoint", "Deleted checkpoint"),
         Kind::CheckpointRename => ("rename checkpoint", "Renamed checkpoint"),
         Kind::Drill => ("drill a rollback to", "Drilled a rollback to"),
-        other
-        @ (Kind::Checkpoint | Kind::Backup | Kind::Result | Kind::PrePush | Kind::Unknown) => {
-            (other.as_str(), other.as_str())
-        }
+        other @ (Kind::Checkpoint
+        | Kind::Backup
+        | Kind::Result
+        | Kind::PrePush
+        | Kind::Recover
+        | Kind::Unknown) => (other.as_str(), other.as_str()),
     };
     let mut out = String::new();
     if outcome.dry_run {

@@ -261,3 +261,133 @@ fn undo_of_a_sprint_removes_its_branches_and_redo_makes_them_again() {
     );
     assert_eq!(value(&backup), "", "the unchanged backup branch is removed");
 }
+
+/// After a sprint is backed out, `recover` brings chosen commits of its
+/// backup branch back onto a new branch at the sprint's start.
+#[test]
+fn recover_brings_chosen_commits_back_from_the_sprint_backup() {
+    let repo = failed_sprint();
+    let json = repo.rollback(&["sprint", "3", "--json"]).ok().json();
+    let backup = json["backup_branch"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("refs/heads/")
+        .to_owned();
+    let add_c = repo
+        .git(&["rev-parse", &format!("{backup}~1")])
+        .trim()
+        .to_owned();
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%s", &add_c]).trim(),
+        "add c"
+    );
+
+    // The dry run lists the branch's commits and changes nothing.
+    let before = repo.observe();
+    let dry = repo
+        .rollback(&[
+            "recover",
+            &backup,
+            "--onto",
+            "sprint-3",
+            "--pick",
+            &add_c,
+            "--dry-run",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let subjects: Vec<&str> = dry["commits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(subjects[..2], ["refactor a", "add c"], "oldest first");
+    assert_eq!(dry["picked"][0]["id"], add_c);
+    assert_eq!(repo.observe(), before);
+
+    let json = repo
+        .rollback(&[
+            "recover", &backup, "--onto", "sprint-3", "--pick", &add_c, "--json",
+        ])
+        .ok()
+        .json();
+    let branch = json["branch"].as_str().unwrap();
+    assert!(branch.starts_with("recovery/"), "{json}");
+    assert_eq!(
+        repo.git(&["symbolic-ref", "--short", "HEAD"]).trim(),
+        branch
+    );
+    assert_eq!(repo.read("src/c.rs"), "pub fn c() {}\n", "add c is back");
+    assert_eq!(
+        repo.read("src/a.rs"),
+        "pub fn a() { 1 }\n",
+        "refactor a is not"
+    );
+    assert_eq!(
+        repo.git(&["rev-parse", "HEAD~1"]),
+        repo.git(&["rev-parse", "checkpoint/sprint-3^{commit}"])
+    );
+    let log = repo
+        .rollback(&["log", "--kind", "recover", "--json"])
+        .ok()
+        .json();
+    assert_eq!(log[0]["details"]["picked"][0], add_c);
+    repo.fsck();
+}
+
+#[test]
+fn a_conflicting_pick_stops_with_gits_cherry_pick_state() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    repo.git(&["switch", "-q", "-c", "failed"]);
+    repo.write("src/a.rs", "two\n");
+    repo.git(&["commit", "-q", "-am", "two"]);
+    repo.write("src/a.rs", "three\n");
+    repo.git(&["commit", "-q", "-am", "three"]);
+    repo.git(&["switch", "-q", "main"]);
+    let three = repo.git(&["rev-parse", "failed"]).trim().to_owned();
+
+    // Bad input first: nothing changes.
+    let before = repo.observe();
+    repo.rollback(&["recover", "nosuch", "--onto", "base"])
+        .fails(2, "'nosuch' is not a branch or a commit");
+    repo.rollback(&["recover", "failed"])
+        .fails(2, "no checkpoint to build on: give --onto CHECKPOINT");
+    repo.rollback(&["recover", "failed", "--onto", "base", "--pick", "HEAD"])
+        .fails(2, "'HEAD' is not one of the commits of 'failed'");
+    repo.write("src/b.rs", "uncommitted\n");
+    repo.rollback(&["recover", "failed", "--onto", "base"])
+        .fails(3, "the work tree has uncommitted changes");
+    repo.git(&["checkout", "-q", "--", "src/b.rs"]);
+    assert_eq!(repo.observe(), before);
+
+    // Only "three" onto base: it changes a line base does not have.
+    let run = repo.rollback(&["recover", "failed", "--onto", "base", "--pick", &three]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("stopped on a conflict in src/a.rs"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        run.stderr().contains("git cherry-pick --continue"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        run.stderr().contains("git cherry-pick --abort"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(
+        repo.git(&["rev-parse", "CHERRY_PICK_HEAD"]).trim(),
+        three,
+        "git's cherry-pick state"
+    );
+    repo.git(&["cherry-pick", "--abort"]);
+    assert!(repo
+        .git(&["symbolic-ref", "--short", "HEAD"])
+        .starts_with("recovery/"));
+}
