@@ -9,6 +9,62 @@ use git_rollback::Result;
 pub struct Args {}
 
 pub fn run(_args: Args) -> Result<()> {
+    let out = page()?;
+    match std::io::Write::write_all(&mut std::io::stdout().lock(), &out) {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        other => Ok(other?),
+    }
+}
+
+/// Install the manual where `man` finds it (so `git rollback --help` shows it)
+///
+/// Writes git-rollback.1 into DIR, by default share/man/man1 beside the
+/// directory of this program (~/.cargo/share/man/man1 for
+/// ~/.cargo/bin/git-rollback): man-db looks there for every directory on
+/// PATH, and git turns `git rollback --help` into `man git-rollback`.
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct InstallArgs {
+    /// Where to write git-rollback.1 (default: <program dir>/../share/man/man1)
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
+}
+
+pub fn install(args: InstallArgs, ui: &crate::ui::Ui) -> Result<()> {
+    let dir = match args.dir {
+        Some(dir) => dir,
+        None => {
+            let exe = std::env::current_exe()?;
+            let bin = exe.parent().unwrap_or(std::path::Path::new("."));
+            bin.parent().unwrap_or(bin).join("share/man/man1")
+        }
+    };
+    let path = dir.join("git-rollback.1");
+    let text = page()?;
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&path, text))
+        .map_err(|e| git_rollback::error::io(e, format!("writing '{}'", path.display())))?;
+    ui.print(&Installed {
+        path: path.display().to_string(),
+    })
+}
+
+#[derive(serde::Serialize)]
+struct Installed {
+    path: String,
+}
+
+impl crate::ui::Report for Installed {
+    fn human(&self) -> String {
+        format!(
+            "Installed the manual as {}\n(`git rollback --help` and `man git-rollback` show it)\n",
+            self.path
+        )
+    }
+}
+
+/// The man page, roff.
+fn page() -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let top = super::Cli::command();
     let page = clap_mangen::Man::new(top.clone());
@@ -43,10 +99,7 @@ pub fn run(_args: Args) -> Result<()> {
         page.render_options_section(&mut out)?;
     }
     page.render_version_section(&mut out)?;
-    match std::io::Write::write_all(&mut std::io::stdout().lock(), &out) {
-        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
-        other => Ok(other?),
-    }
+    Ok(out)
 }
 
 /// Text for roff: backslashes and dashes escaped.

@@ -97,6 +97,8 @@ pub enum Command {
     /// Print a completion script for a shell
     #[command(name = "completions")]
     Completions(man::CompletionArgs),
+    #[command(name = "install-man")]
+    InstallMan(man::InstallArgs),
 }
 
 /// What every command gets besides its own arguments.
@@ -230,6 +232,7 @@ fn run_command(command: Command, context: &Context, ui: &Ui) -> Result<()> {
         Command::Stats(args) => stats::run(args, context, ui),
         Command::GenerateMan(args) => man::run(args),
         Command::Completions(args) => man::completions(args),
+        Command::InstallMan(args) => man::install(args, ui),
     }
 }
 

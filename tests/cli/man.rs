@@ -126,3 +126,67 @@ fn man_page_synopses_name_values_and_refer_to_no_missing_pages() {
     assert!(page.contains("[\\fB\\-\\-reason\\fR \\fIREASON\\fR]"));
     assert!(page.contains(".SH \"GIT ROLLBACK UNDO\""));
 }
+
+/// `install-man` puts the page beside the program's directory, where man-db
+/// finds it from PATH, so `git rollback --help` (git runs `man
+/// git-rollback`) shows it.
+#[test]
+fn install_man_puts_the_manual_where_man_finds_it() {
+    let prefix = tempfile::tempdir().unwrap();
+    let bin = prefix.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let exe = bin.join("git-rollback");
+    std::fs::copy(crate::support::BIN, &exe).unwrap();
+    let installed = std::process::Command::new(&exe)
+        .arg("install-man")
+        .output()
+        .unwrap();
+    assert!(installed.status.success(), "{installed:?}");
+    let page = prefix.path().join("share/man/man1/git-rollback.1");
+    let generated = std::process::Command::new(&exe)
+        .arg("generate-man")
+        .output()
+        .unwrap();
+    assert_eq!(std::fs::read(&page).unwrap(), generated.stdout);
+    assert!(String::from_utf8_lossy(&installed.stdout).contains(page.to_str().unwrap()));
+
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let man = |args: &[&str], program: &str| {
+        std::process::Command::new(program)
+            .args(args)
+            .env_clear()
+            .env("PATH", &path)
+            .env("HOME", prefix.path())
+            .env("MANPAGER", "cat")
+            .env("PAGER", "cat")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+    };
+    match man(&["-w", "git-rollback"], "man") {
+        Ok(found) => {
+            assert_eq!(
+                String::from_utf8_lossy(&found.stdout).trim(),
+                page.to_str().unwrap()
+            );
+            let help = man(&["rollback", "--help"], "git").unwrap();
+            let text = String::from_utf8_lossy(&help.stdout);
+            assert!(
+                text.contains("git rollback"),
+                "{}",
+                String::from_utf8_lossy(&help.stderr)
+            );
+            assert!(text.contains("SUBCOMMANDS"), "{text}");
+        }
+        Err(_) => eprintln!("SKIPPED the man lookup: no `man` on this machine"),
+    }
+    // An unwritable place is refused and says where.
+    let file = prefix.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let refused = std::process::Command::new(&exe)
+        .args(["install-man", "--dir"])
+        .arg(file.join("man1"))
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("a-file"));
+}
