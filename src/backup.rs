@@ -922,6 +922,7 @@ pub fn restore_in_place(
     archive: Archive,
     incident: (Option<String>, Option<String>),
     checks: Vec<crate::check::Check>,
+    steps: crate::steps::Steps,
     dry_run: bool,
 ) -> Result<crate::operation::Outcome> {
     use crate::operation::{HeadAfter, Request, Target};
@@ -937,6 +938,7 @@ pub fn restore_in_place(
     request.only = only;
     (request.reason, request.severity) = incident;
     request.checks = checks;
+    request.steps = steps;
     request.dry_run = dry_run;
     request.details.insert("backup".into(), id.into());
     crate::operation::run(repo, request)

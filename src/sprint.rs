@@ -183,6 +183,8 @@ pub struct Options {
     pub severity: Option<String>,
     /// The verify command: its result goes into the failure report.
     pub verify: Option<Check>,
+    /// The steps around the back-out.
+    pub steps: crate::steps::Steps,
 }
 
 /// What [`back_out`] did (or, with `dry_run`, would do).
@@ -273,6 +275,7 @@ pub fn back_out(repo: &Repo, settings: &Settings, n: u32, options: Options) -> R
     request.reason = options.reason;
     request.severity = options.severity;
     request.checks = options.verify.into_iter().collect();
+    request.steps = options.steps;
     request.dry_run = options.dry_run;
     let failure = Failure {
         sprint: n,

@@ -40,6 +40,9 @@ pub struct Args {
     /// Do not run the verify command
     #[arg(long)]
     pub no_test: bool,
+
+    #[command(flatten)]
+    pub steps: super::StepsArg,
 }
 
 pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
@@ -58,6 +61,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
             verify: super::verify_checks(settings.verify.as_deref(), args.no_test)
                 .into_iter()
                 .next(),
+            steps: args.steps.pick(&settings.steps),
         },
     )?;
     ui.print(&backed_out)?;

@@ -90,3 +90,35 @@ fn check_names_a_missing_hook_a_merge_in_progress_and_a_stage_without_its_checkp
     let (code, items) = states(&repo, &[]);
     assert_eq!(code, 0, "{items:?}");
 }
+
+/// One flipped byte in the middle of a backup (same size, so only a full
+/// read sees it) fails `check`, which names that backup.
+#[test]
+fn one_flipped_byte_of_a_backup_fails_check_naming_it() {
+    let repo = TestRepo::fixture("basic");
+    let made = repo
+        .rollback(&["checkpoint", "base", "--backup", "--json"])
+        .ok()
+        .json();
+    let id = made["backup"]["id"].as_str().unwrap().to_owned();
+    repo.rollback(&["check"]).ok();
+    let archive = repo.path.join(format!(".git/rollback/backups/{id}.tar.gz"));
+    let mut bytes = std::fs::read(&archive).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(&archive, bytes).unwrap();
+    let before = repo.observe();
+    let run = repo.rollback(&["check"]);
+    assert_eq!(run.code(), 3, "{}", run.stdout());
+    let line = run
+        .stdout()
+        .lines()
+        .find(|l| l.contains("backup") && l.contains("fail"))
+        .map(str::to_owned);
+    assert!(
+        line.as_deref().is_some_and(|l| l.contains(&id)),
+        "{}",
+        run.stdout()
+    );
+    assert_eq!(repo.observe(), before);
+}

@@ -141,3 +141,36 @@ fn dry_run_says_what_it_would_do_and_bad_input_is_refused_before_any_check() {
     assert!(!repo.exists(".git/checked"), "no check ran");
     assert_eq!(repo.observe(), before);
 }
+
+/// Ctrl-C while the guard waits for its next check stops it at once, with
+/// nothing changed.
+#[test]
+fn ctrl_c_during_the_wait_stops_at_once() {
+    let repo = deployed();
+    let before = repo.observe();
+    // The check passes and, a moment later, sends the guard (its parent's
+    // parent: sh runs it) SIGINT while it waits out its 60 s interval.
+    let check = "p=$PPID; (sleep 0.3; kill -INT $p) >/dev/null 2>&1 & true";
+    let started = std::time::Instant::now();
+    let run = repo.rollback(&[
+        "guard",
+        "--check",
+        check,
+        "--interval",
+        "60s",
+        "--window",
+        "10m",
+    ]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "it did not wait out the interval"
+    );
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        run.output.status.signal(),
+        Some(libc::SIGINT),
+        "{:?}",
+        run.output.status
+    );
+    assert_eq!(repo.observe(), before);
+}

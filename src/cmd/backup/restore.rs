@@ -43,6 +43,9 @@ pub struct Args {
     /// Do not run the verify command afterwards
     #[arg(long)]
     pub no_verify: bool,
+
+    #[command(flatten)]
+    pub steps: crate::cmd::StepsArg,
 }
 
 impl Report for Restored {
@@ -100,6 +103,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         archive,
         args.incident.into_parts(),
         checks,
+        args.steps.pick(&settings.steps),
         args.dry_run,
     )?;
     ui.print(&outcome)?;
