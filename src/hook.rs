@@ -116,14 +116,7 @@ pub fn parse_git_version(text: &str) -> Option<(u32, u32)> {
 
 /// `git config ARGS` in the repository; its stdout, or git's error.
 fn git_config(repo: &Repo, args: &[&str]) -> Result<std::process::Output> {
-    std::process::Command::new("git")
-        .arg("-C")
-        .arg(repo.workdir())
-        .arg("config")
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .map_err(|err| Error::failed(format!("cannot run git config: {err}")))
+    repo.git_cli(std::iter::once("config").chain(args.iter().copied()))
 }
 
 /// Whether our configuration-defined hook is set, and whether any other

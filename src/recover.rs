@@ -9,8 +9,6 @@
 //! branch left keeps its commits, so nothing is lost and nothing needs a
 //! snapshot.
 
-use std::process::{Command, Stdio};
-
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -58,13 +56,7 @@ pub struct Recovered {
 }
 
 fn git(repo: &Repo, args: &[&str]) -> Result<std::process::Output> {
-    Command::new("git")
-        .arg("-C")
-        .arg(repo.workdir())
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|err| Error::failed(format!("cannot run git: {err}")))
+    repo.git_cli(args)
 }
 
 fn stdout(output: &std::process::Output) -> String {

@@ -253,6 +253,22 @@ impl Repo {
         Ok(sig.to_owned()?)
     }
 
+    /// Run the git CLI in this work tree (for what gix has no equivalent of:
+    /// push, fetch, config writes, worktrees, cherry-pick), stdin closed.
+    pub fn git_cli<I, S>(&self, args: I) -> Result<std::process::Output>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(self.workdir())
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|err| Error::failed(format!("cannot run git: {err}")))
+    }
+
     /// `Name <email>` of the committer, for event records.
     pub fn who(&self) -> Result<String> {
         let sig = self.signature()?;

@@ -16,7 +16,6 @@
 //! `$GIT_DIR/rollback/origins` for `list` and `log`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::process::{Command, Stdio};
 
 use gix::bstr::ByteSlice;
 use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
@@ -196,16 +195,6 @@ fn remote_of(repo: &Repo, name: Option<&str>) -> Result<String> {
     Ok(name)
 }
 
-fn git(repo: &Repo, args: &[&str]) -> Result<std::process::Output> {
-    Command::new("git")
-        .arg("-C")
-        .arg(repo.workdir())
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|err| Error::failed(format!("cannot run git: {err}")))
-}
-
 /// git's own words for a failure: the `fatal:`/`error:` lines of its stderr.
 fn git_says(stderr: &[u8]) -> String {
     let text = String::from_utf8_lossy(stderr);
@@ -220,16 +209,13 @@ fn git_says(stderr: &[u8]) -> String {
 /// Fetch the remote's checkpoints and log into the scratch refs (only what
 /// it has: a refspec naming a ref the remote lacks fails the whole fetch).
 fn fetch(repo: &Repo, remote: &str) -> Result<()> {
-    let listed = git(
-        repo,
-        &[
-            "ls-remote",
-            "--refs",
-            remote,
-            NOTES_REF,
-            "refs/tags/checkpoint/*",
-        ],
-    )?;
+    let listed = repo.git_cli([
+        "ls-remote",
+        "--refs",
+        remote,
+        NOTES_REF,
+        "refs/tags/checkpoint/*",
+    ])?;
     if !listed.status.success() {
         return Err(Error::failed(format!(
             "cannot read the remote '{remote}': {}",
@@ -263,7 +249,7 @@ fn fetch(repo: &Repo, remote: &str) -> Result<()> {
         remote,
     ];
     args.extend(specs.iter().map(String::as_str));
-    let fetched = git(repo, &args)?;
+    let fetched = repo.git_cli(&args)?;
     if !fetched.status.success() {
         return Err(Error::failed(format!(
             "fetching from '{remote}' failed: {}",
@@ -695,7 +681,7 @@ fn push(repo: &Repo, remote: &str, specs: &[String]) -> Result<(Pushed, Vec<Stri
         remote,
     ];
     args.extend(specs.iter().map(String::as_str));
-    let pushed = git(repo, &args)?;
+    let pushed = repo.git_cli(&args)?;
     let stdout = String::from_utf8_lossy(&pushed.stdout);
     // Porcelain lines: `<flag>\t<src>:<dst>\t<summary>`; `!` is refused,
     // `=` was up to date.

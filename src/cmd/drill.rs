@@ -66,30 +66,7 @@ impl Report for Drilled {
                 None => String::new(),
             }
         );
-        for check in &self.checks {
-            out.push_str(&format!(
-                "{} `{}`: {}\n",
-                check.name,
-                check.command,
-                if check.ok {
-                    "passed".to_owned()
-                } else {
-                    format!("FAILED (exit {})", check.status.unwrap_or(-1))
-                }
-            ));
-        }
-        for step in &self.steps {
-            out.push_str(&format!(
-                "{} step `{}`: {}\n",
-                step.name,
-                step.command,
-                if step.ok {
-                    "ok".to_owned()
-                } else {
-                    format!("FAILED (exit {})", step.status.unwrap_or(-1))
-                }
-            ));
-        }
+        out.push_str(&super::outcome::checks_and_steps(&self.checks, &self.steps));
         if let Some(ms) = self.recovery_ms {
             out.push_str(&format!("Recovery time: {ms} ms\n"));
         }

@@ -98,33 +98,7 @@ fn summary(outcome: &Outcome) -> String {
         let names: Vec<String> = outcome.refs_kept.iter().map(name).collect();
         out.push_str(&format!("Kept (moved since): {}\n", names.join(", ")));
     }
-    for check in &outcome.checks {
-        out.push_str(&format!(
-            "{} `{}`: {}\n",
-            check.name,
-            check.command,
-            if check.skipped {
-                "skipped (no test files mapped)".to_owned()
-            } else if check.ok {
-                "passed".to_owned()
-            } else {
-                format!("FAILED (exit {})", check.status.unwrap_or(-1))
-            }
-        ));
-    }
-    for step in &outcome.steps {
-        out.push_str(&format!(
-            "{} step `{}`: {} ({} ms)\n",
-            step.name,
-            step.command,
-            if step.ok {
-                "ok".to_owned()
-            } else {
-                format!("FAILED (exit {})", step.status.unwrap_or(-1))
-            },
-            step.duration_ms
-        ));
-    }
+    out.push_str(&checks_and_steps(&outcome.checks, &outcome.steps));
     if let (Some(ms), false) = (
         outcome.recovery_ms,
         outcome.steps.is_empty() && outcome.checks.is_empty(),
@@ -143,6 +117,39 @@ fn summary(outcome: &Outcome) -> String {
             Kind::Redo => out.push_str("Undo it again with `git rollback undo`\n"),
             _ => {}
         }
+    }
+    out
+}
+
+/// One line per check and per step: how each went.
+pub fn checks_and_steps(
+    checks: &[git_rollback::check::CheckResult],
+    steps: &[git_rollback::steps::StepResult],
+) -> String {
+    let verdict = |ok: bool, status: Option<i32>, passed: &str| {
+        if ok {
+            passed.to_owned()
+        } else {
+            format!("FAILED (exit {})", status.unwrap_or(-1))
+        }
+    };
+    let mut out = String::new();
+    for check in checks {
+        let how = if check.skipped {
+            "skipped (no test files mapped)".to_owned()
+        } else {
+            verdict(check.ok, check.status, "passed")
+        };
+        out.push_str(&format!("{} `{}`: {how}\n", check.name, check.command));
+    }
+    for step in steps {
+        out.push_str(&format!(
+            "{} step `{}`: {} ({} ms)\n",
+            step.name,
+            step.command,
+            verdict(step.ok, step.status, "ok"),
+            step.duration_ms
+        ));
     }
     out
 }
