@@ -615,6 +615,20 @@ pub fn made_on(repo: &Repo, checkpoint: &Checkpoint) -> Result<Option<String>> {
     Ok(None)
 }
 
+/// Every checkpoint's name and raw target (the tag object, or the commit of
+/// a lightweight tag), from the refs alone.
+pub fn raw_ids(repo: &Repo) -> Result<Vec<(String, ObjectId)>> {
+    let platform = repo.git.references()?;
+    let mut out = Vec::new();
+    for reference in platform.prefixed(PREFIX)? {
+        let mut reference = reference.map_err(|e| Error::failed(e.to_string()))?;
+        if let Some(pair) = name_and_raw(&mut reference)? {
+            out.push(pair);
+        }
+    }
+    Ok(out)
+}
+
 /// The checkpoint called `name` (also accepted: `checkpoint/<name>` and the full ref).
 pub fn find(repo: &Repo, name: &str) -> Result<Option<Checkpoint>> {
     let name = name.strip_prefix("refs/tags/").unwrap_or(name);

@@ -18,6 +18,9 @@ use crate::repo::{Head, Repo};
 /// The notes ref that holds the ledger.
 pub const NOTES_REF: &str = "refs/notes/rollback";
 
+/// How the message of a notes merge written by `sync` begins.
+pub const SYNC_MERGE: &str = "git-rollback: sync: merge";
+
 /// What an event records. On disk the kebab-case name (`backup-restore`);
 /// a kind this build does not know (written by a newer one) reads as
 /// `Unknown`, so old and new ledgers stay readable by both.
@@ -294,8 +297,10 @@ pub fn read_all(repo: &Repo) -> Result<Vec<Event>> {
 /// commit at a time, up to and including the first event for which `enough`
 /// says so (or all of them): `log -n 20` reads 20 notes commits, not every
 /// note. Each commit this tool writes adds one event and names it in its
-/// message; a history with other commits (a notes merge, a hand-written note)
-/// is read whole instead, with the same result.
+/// message; a `sync` merge adds the other side's events, which are handed
+/// on in time order among the walked ones. A history with other commits (a
+/// `git notes merge`, a hand-written note) is read whole from there, with
+/// the same result.
 pub fn read_newest(repo: &Repo, mut enough: impl FnMut(&Event) -> bool) -> Result<Vec<Event>> {
     let (mut events, done) = walk_newest(repo, &mut enough)?;
     if !done {
@@ -315,15 +320,15 @@ pub fn read_newest(repo: &Repo, mut enough: impl FnMut(&Event) -> bool) -> Resul
     Ok(events)
 }
 
-/// The blobs of `new` that `old` does not have at the same path: a notes
-/// commit changes one note, so this reads the two fanout paths down to it
-/// (cheaper than a general tree diff, which sets up attribute and filter
-/// state for every call).
+/// The blobs of `new` that `old` does not have at the same path, each with
+/// the blob `old` has there (if any): a notes commit changes one note, so
+/// this reads the two fanout paths down to it (cheaper than a general tree
+/// diff, which sets up attribute and filter state for every call).
 fn changed_blobs(
     repo: &Repo,
     old: Option<ObjectId>,
     new: ObjectId,
-    out: &mut Vec<ObjectId>,
+    out: &mut Vec<(Option<ObjectId>, ObjectId)>,
 ) -> Result<()> {
     if old == Some(new) {
         return Ok(());
@@ -357,7 +362,12 @@ fn changed_blobs(
                 .map(|(id, _)| *id);
             changed_blobs(repo, old_subtree, id, out)?;
         } else {
-            out.push(id);
+            out.push((
+                previous
+                    .filter(|(_, was_tree)| !*was_tree)
+                    .map(|(id, _)| *id),
+                id,
+            ));
         }
     }
     Ok(())
@@ -376,15 +386,46 @@ fn walk_newest(repo: &Repo, enough: &mut impl FnMut(&Event) -> bool) -> Result<(
     };
     let mut next = Some(reference.peel_to_commit()?.id);
     let mut events = Vec::new();
+    // Events a `sync` merge brought in, oldest first: each is handed on
+    // once the walk reaches events older than it, so the order stays
+    // newest first across both sides.
+    let mut merged: Vec<Event> = Vec::new();
     while let Some(id) = next {
         // Far back, one bulk read of every note is cheaper than a commit
         // and a tree diff per event.
-        if events.len() == WALK_LIMIT {
+        if events.len() >= WALK_LIMIT {
             return Ok((events, false));
         }
         let commit = git.find_commit(id)?;
         let parents: Vec<ObjectId> = commit.parent_ids().map(|p| p.detach()).collect();
         let message = commit.message_raw_sloppy().to_str_lossy().into_owned();
+        if parents.len() == 2 && message.starts_with(SYNC_MERGE) {
+            let ours = git.find_commit(parents[0])?.tree_id()?.detach();
+            let mut changed = Vec::new();
+            changed_blobs(repo, Some(ours), commit.tree_id()?.detach(), &mut changed)?;
+            for (old, new) in changed {
+                let before: std::collections::HashSet<Vec<u8>> = match old {
+                    Some(old) => git
+                        .find_blob(old)?
+                        .data
+                        .lines()
+                        .map(|l| l.trim().to_vec())
+                        .collect(),
+                    None => Default::default(),
+                };
+                let blob = git.find_blob(new)?;
+                merged.extend(
+                    blob.data
+                        .lines()
+                        .map(|l| l.trim())
+                        .filter(|l| !before.contains(*l))
+                        .filter_map(|l| serde_json::from_slice::<Event>(l).ok()),
+                );
+            }
+            merged.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
+            next = Some(parents[0]);
+            continue;
+        }
         let Some(event_id) = message
             .trim()
             .strip_prefix("git-rollback: ")
@@ -402,7 +443,7 @@ fn walk_newest(repo: &Repo, enough: &mut impl FnMut(&Event) -> bool) -> Result<(
         changed_blobs(repo, parent_tree, commit.tree_id()?.detach(), &mut changed)?;
         let needle = format!("\"id\":\"{event_id}\"");
         let mut found = None;
-        for id in changed {
+        for (_, id) in changed {
             let blob = git.find_blob(id)?;
             found = blob
                 .data
@@ -418,12 +459,27 @@ fn walk_newest(repo: &Repo, enough: &mut impl FnMut(&Event) -> bool) -> Result<(
         let Some(event) = found else {
             return Ok((events, false));
         };
+        while merged.last().is_some_and(|m| m.at > event.at) {
+            let newer = merged.pop().expect("checked");
+            let stop = enough(&newer);
+            events.push(newer);
+            if stop {
+                return Ok((events, true));
+            }
+        }
         let stop = enough(&event);
         events.push(event);
         if stop {
-            break;
+            return Ok((events, true));
         }
         next = parents.first().copied();
+    }
+    while let Some(older) = merged.pop() {
+        let stop = enough(&older);
+        events.push(older);
+        if stop {
+            break;
+        }
     }
     Ok((events, true))
 }

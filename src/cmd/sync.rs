@@ -54,6 +54,16 @@ pub struct Args {
     pub dry_run: bool,
 }
 
+/// Up to ten names, then how many more.
+fn some_of(names: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let mut text = names[..names.len().min(SHOWN)].join(", ");
+    if names.len() > SHOWN {
+        text.push_str(&format!(", … {} more", names.len() - SHOWN));
+    }
+    text
+}
+
 impl Report for Synced {
     fn human(&self) -> String {
         let (from, to) = if self.dry_run {
@@ -71,7 +81,7 @@ impl Report for Synced {
                 text.push_str(&format!(
                     ", {} ({})",
                     count(checkpoints.len(), "checkpoint"),
-                    checkpoints.join(", ")
+                    some_of(checkpoints)
                 ));
             }
             out.push_str(&text);
@@ -85,13 +95,13 @@ impl Report for Synced {
         if !self.held_back.is_empty() {
             out.push_str(&format!(
                 "Held back (their snapshot holds untracked files; --include-untracked pushes them): {}\n",
-                self.held_back.join(", ")
+                some_of(&self.held_back)
             ));
         }
         if !self.deleted_here.is_empty() {
             out.push_str(&format!(
                 "Not fetched (deleted or renamed here): {}\n",
-                self.deleted_here.join(", ")
+                some_of(&self.deleted_here)
             ));
         }
         if self.attempts > 1 {

@@ -120,6 +120,23 @@ fn two_clones_keep_every_event_and_untracked_checkpoints_stay_home() {
     };
     assert_eq!(all_ids(&a), all_ids(&b));
     assert_eq!(all_ids(&a).len(), 5, "two backups, three checkpoints");
+    // `log -n N` walks the log's history through the sync's merge and
+    // shows what a whole read shows, in the same order.
+    for repo in [&a, &b] {
+        let newest_first = |args: &[&str]| -> Vec<String> {
+            let json = repo.rollback(args).ok().json();
+            json.as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["id"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let whole = newest_first(&["log", "--json"]);
+        for n in 1..=whole.len() {
+            let shown = newest_first(&["log", "-n", &n.to_string(), "--json"]);
+            assert_eq!(shown, whole[..n], "log -n {n}");
+        }
+    }
 
     // The untracked-holding checkpoint stayed in b; the others travelled,
     // and each side says where the other's came from.
