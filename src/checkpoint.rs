@@ -618,6 +618,9 @@ pub fn made_on(repo: &Repo, checkpoint: &Checkpoint) -> Result<Option<String>> {
 /// Every checkpoint's name and raw target (the tag object, or the commit of
 /// a lightweight tag), from the refs alone.
 pub fn raw_ids(repo: &Repo) -> Result<Vec<(String, ObjectId)>> {
+    if let Some(fast) = raw_ids_from_files(repo) {
+        return Ok(fast);
+    }
     let platform = repo.git.references()?;
     let mut out = Vec::new();
     for reference in platform.prefixed(PREFIX)? {
@@ -627,6 +630,60 @@ pub fn raw_ids(repo: &Repo) -> Result<Vec<(String, ObjectId)>> {
         }
     }
     Ok(out)
+}
+
+/// [`raw_ids`] read straight from `packed-refs` and the loose ref files
+/// (loose ones win), the files read by two threads: 10,000 loose refs cost
+/// 10,000 file reads, the bulk of `list`. `None` when anything is unusual
+/// (a symbolic ref, a name git would not accept): then gix reads them.
+/// (A reftable repository is refused when it is opened.)
+fn raw_ids_from_files(repo: &Repo) -> Option<Vec<(String, ObjectId)>> {
+    let mut ids: std::collections::HashMap<String, ObjectId> = Default::default();
+    if let Some(packed) = repo.git.refs.cached_packed_buffer().ok()? {
+        for reference in packed.iter_prefixed(PREFIX.into()).ok()? {
+            let reference = reference.ok()?;
+            let name = reference
+                .name
+                .as_bstr()
+                .to_str()
+                .ok()?
+                .strip_prefix(PREFIX)?;
+            ids.insert(name.to_owned(), reference.target());
+        }
+    }
+    let dir = repo.common_dir().join("refs/tags/checkpoint");
+    let mut files = Vec::new();
+    if dir.is_dir() {
+        for entry in walkdir::WalkDir::new(&dir) {
+            let entry = entry.ok()?;
+            if entry.file_type().is_file() {
+                let path = entry.into_path();
+                if path.extension().is_some_and(|e| e == "lock") {
+                    continue;
+                }
+                files.push(path);
+            }
+        }
+    }
+    let read = |paths: &[std::path::PathBuf]| -> Option<Vec<(String, ObjectId)>> {
+        let mut out = Vec::with_capacity(paths.len());
+        for path in paths {
+            let name = path.strip_prefix(&dir).ok()?.to_str()?.to_owned();
+            let text = std::fs::read(path).ok()?;
+            let id = ObjectId::from_hex(text.trim_ascii()).ok()?;
+            gix::refs::FullName::try_from(format!("{PREFIX}{name}")).ok()?;
+            out.push((name, id));
+        }
+        Some(out)
+    };
+    let (first, second) = files.split_at(files.len() / 2);
+    let (a, b) = std::thread::scope(|scope| {
+        let other = scope.spawn(|| read(second));
+        (read(first), other.join().ok().flatten())
+    });
+    ids.extend(a?);
+    ids.extend(b?);
+    Some(ids.into_iter().collect())
 }
 
 /// The checkpoint called `name` (also accepted: `checkpoint/<name>` and the full ref).
@@ -655,12 +712,7 @@ pub fn list_and_unreadable(repo: &Repo) -> Result<(Vec<Checkpoint>, Vec<Error>)>
     let mut unreadable = Vec::new();
     let mut cache = ListCache::load(repo);
     let mut live = Vec::new();
-    let platform = repo.git.references()?;
-    for reference in platform.prefixed(PREFIX)? {
-        let mut reference = reference.map_err(|e| Error::failed(e.to_string()))?;
-        let Some((name, raw)) = name_and_raw(&mut reference)? else {
-            continue;
-        };
+    for (name, raw) in raw_ids(repo)? {
         match cache.take(repo, &name, raw) {
             Ok(fields) => {
                 live.push(raw);

@@ -444,3 +444,57 @@ fn diff_compares_the_work_tree_with_the_checkpoint() {
         .fails(2, "checkpoint 'nope' not found");
     assert_eq!(repo.observe(), before, "diff changes nothing");
 }
+
+/// `list` reads checkpoint refs from packed-refs and loose files (a loose
+/// ref wins over its packed copy), and still lists a symbolic one.
+#[test]
+fn list_reads_packed_and_loose_refs_as_git_does() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "a"]).ok();
+    repo.rollback(&["checkpoint", "b"]).ok();
+    repo.git(&["pack-refs", "--all"]);
+    repo.write("src/a.rs", "moved on\n");
+    repo.git(&["commit", "-q", "-am", "moved on"]);
+    repo.rollback(&["checkpoint", "b", "--force"]).ok();
+    repo.rollback(&["checkpoint", "c"]).ok();
+    let targets = |repo: &TestRepo| -> Vec<(String, String)> {
+        let json = repo.rollback(&["list", "--json"]).ok().json();
+        let mut list: Vec<(String, String)> = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["id"].as_str().unwrap().to_owned(),
+                    c["target"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        list.sort();
+        list
+    };
+    let head = repo.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    let listed = targets(&repo);
+    let of = |name: &str| {
+        repo.git(&["rev-parse", &format!("checkpoint/{name}^{{commit}}")])
+            .trim()
+            .to_owned()
+    };
+    assert_eq!(
+        listed,
+        [
+            ("a".into(), of("a")),
+            ("b".into(), head.clone()),
+            ("c".into(), head)
+        ]
+    );
+    assert_ne!(of("a"), of("b"), "the loose b, not the packed one");
+    repo.git(&[
+        "symbolic-ref",
+        "refs/tags/checkpoint/d",
+        "refs/tags/checkpoint/c",
+    ]);
+    let with_symbolic = targets(&repo);
+    assert_eq!(with_symbolic.len(), 4, "{with_symbolic:?}");
+    assert_eq!(with_symbolic[3].1, of("c"));
+}
