@@ -63,6 +63,9 @@ pub struct Status {
     pub how: Option<String>,
     /// Whether something else runs on pre-push too.
     pub others: bool,
+    /// What else runs on pre-push: the hooks directory's hook (or the rest
+    /// of it), a chained hook, hooks the configuration defines.
+    pub also_runs: Vec<String>,
     /// What `install` or `uninstall` changed (false: nothing to do).
     pub changed: bool,
 }
@@ -119,22 +122,41 @@ fn git_config(repo: &Repo, args: &[&str]) -> Result<std::process::Output> {
     repo.git_cli(std::iter::once("config").chain(args.iter().copied()))
 }
 
-/// Whether our configuration-defined hook is set, and whether any other
-/// configured hook runs on pre-push.
-fn configured(repo: &Repo) -> Result<(bool, bool)> {
+/// Whether our configuration-defined hook is set, and the other hooks the
+/// configuration defines for pre-push (`hook.<name> (<command>)`).
+fn configured(repo: &Repo) -> Result<(bool, Vec<String>)> {
     let out = git_config(repo, &["--get-regexp", r"^hook\..*\.(event|command)$"])?;
     let text = String::from_utf8_lossy(&out.stdout);
-    let (mut ours, mut event, mut others) = (false, false, false);
+    let (mut ours, mut event) = (false, false);
+    let mut on_pre_push = Vec::new();
+    let mut commands = std::collections::HashMap::new();
     for line in text.lines() {
         let (key, value) = line.split_once(' ').unwrap_or((line, ""));
-        let mine = key.starts_with(&format!("{CONFIG_SECTION}."));
+        let Some(name) = key
+            .strip_prefix("hook.")
+            .and_then(|k| k.rsplit_once('.'))
+            .map(|(name, _)| name)
+        else {
+            continue;
+        };
+        let mine = name == "git-rollback";
         match (mine, key.ends_with(".event"), value == "pre-push") {
             (true, true, true) => event = true,
             (true, false, _) => ours = value == COMMAND,
-            (false, true, true) => others = true,
+            (false, true, true) => on_pre_push.push(name.to_owned()),
+            (false, false, _) => {
+                commands.insert(name.to_owned(), value.to_owned());
+            }
             _ => {}
         }
     }
+    let others = on_pre_push
+        .into_iter()
+        .map(|name| match commands.get(&name) {
+            Some(command) => format!("hook.{name} ({command})"),
+            None => format!("hook.{name}"),
+        })
+        .collect();
     Ok((ours && event, others))
 }
 
@@ -145,20 +167,35 @@ fn config_file(repo: &Repo) -> PathBuf {
 
 /// How the hook stands now.
 pub fn status(repo: &Repo) -> Result<Status> {
-    let (in_config, other_configured) = configured(repo)?;
+    let (in_config, configured_others) = configured(repo)?;
+    // Hooks defined in the configuration run only with a git that runs them.
+    let configured_others =
+        if configured_others.is_empty() || git_version().is_some_and(|v| v >= CONFIG_HOOKS_SINCE) {
+            configured_others
+        } else {
+            Vec::new()
+        };
     let mut status = file_status(repo)?;
     if in_config {
-        // A hooks-directory hook runs beside it too.
-        let file_others = std::path::Path::new(&status.path).exists();
+        // A hooks-directory hook runs beside it, whatever it holds.
+        let file = std::path::Path::new(&status.path);
+        let mut also_runs: Vec<String> = if file.exists() {
+            vec![status.path.clone()]
+        } else {
+            Vec::new()
+        };
+        also_runs.extend(configured_others);
         status = Status {
             path: config_file(repo).display().to_string(),
             installed: true,
             how: Some("config".to_owned()),
-            others: file_others || other_configured,
+            others: !also_runs.is_empty(),
+            also_runs,
             changed: false,
         };
     } else {
-        status.others |= other_configured;
+        status.also_runs.extend(configured_others);
+        status.others = !status.also_runs.is_empty();
     }
     Ok(status)
 }
@@ -168,27 +205,33 @@ fn file_status(repo: &Repo) -> Result<Status> {
     let dir = hooks_dir(repo);
     let path = dir.join("pre-push");
     let text = std::fs::read(&path).ok();
-    let chained = dir.join(CHAINED).exists();
-    let (installed, how, others) = match &text {
-        None => (false, None, false),
+    let chained = dir.join(CHAINED);
+    let shown = path.display().to_string();
+    let (installed, how, also_runs) = match &text {
+        None => (false, None, Vec::new()),
         Some(text) => {
             let text = String::from_utf8_lossy(text);
             if !text.contains(BEGIN) {
-                (false, None, true)
-            } else if chained {
-                (true, Some("chained"), true)
+                (false, None, vec![shown.clone()])
+            } else if chained.exists() {
+                (
+                    true,
+                    Some("chained"),
+                    vec![format!("{} (after ours)", chained.display())],
+                )
             } else if text == format!("#!/bin/sh\n{CREATED}{}", block()) {
-                (true, Some("created"), false)
+                (true, Some("created"), Vec::new())
             } else {
-                (true, Some("block"), true)
+                (true, Some("block"), vec![format!("the rest of {shown}")])
             }
         }
     };
     Ok(Status {
-        path: path.display().to_string(),
+        path: shown,
         installed,
         how: how.map(str::to_owned),
-        others,
+        others: !also_runs.is_empty(),
+        also_runs,
         changed: false,
     })
 }

@@ -80,12 +80,8 @@ impl Report for Status {
         } else {
             format!("pre-push hook {}: {state}\n", self.path)
         };
-        if self.others {
-            out.push_str(if config {
-                "other pre-push hooks run too (git hook list pre-push)\n"
-            } else {
-                "other commands also run on pre-push (the rest of that hook, or hooks in the config)\n"
-            });
+        for other in &self.also_runs {
+            out.push_str(&format!("also runs on pre-push: {other}\n"));
         }
         if !self.changed {
             out.push_str("(nothing changed)\n");

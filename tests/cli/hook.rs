@@ -93,7 +93,11 @@ fn an_existing_shell_hook_keeps_running_and_comes_back_byte_for_byte() {
     repo.rollback(&["hook", "install", "--hooks-dir"]).ok();
     let status = repo.rollback(&["hook", "status"]).ok().stdout();
     assert!(
-        status.contains("marked block") && status.contains("other commands"),
+        status.contains("marked block")
+            && status.contains(&format!(
+                "also runs on pre-push: the rest of {}",
+                hook.display()
+            )),
         "{status}"
     );
     repo.write("src/a.rs", "second\n");
@@ -237,9 +241,16 @@ fn a_configured_hook_runs_beside_the_hooks_directory_where_git_supports_it() {
     let config_before = std::fs::read(&config).unwrap();
     let version = git_rollback_version(&repo.git(&["version"]));
     if version >= (2, 54) {
+        repo.git(&["config", "hook.lint.event", "pre-push"]);
+        repo.git(&["config", "hook.lint.command", "true"]);
         let status = repo.rollback(&["hook", "install", "--json"]).ok().json();
         assert_eq!(status["how"], "config", "{status}");
-        assert_eq!(status["others"], true, "{status}");
+        assert_eq!(
+            status["also_runs"],
+            serde_json::json!([hook.display().to_string(), "hook.lint (true)"]),
+            "{status}"
+        );
+        repo.git(&["config", "--remove-section", "hook.lint"]);
         assert_eq!(
             repo.git(&["config", "hook.git-rollback.command"]).trim(),
             "git rollback hook pre-push"
