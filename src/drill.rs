@@ -56,6 +56,48 @@ pub struct Drilled {
     pub ok: bool,
 }
 
+/// The directory name prefixes of drill worktrees: removed at the end, or
+/// kept (`--keep`) for the user to look at and remove.
+const TEMPORARY: &str = "git-rollback-drill-";
+const KEPT: &str = "git-rollback-drill-kept-";
+
+/// Remove the worktrees of drills that were killed before they could (the
+/// operation lock is held: no other drill runs). Kept ones are the user's
+/// to remove; a killed drill's safety snapshot stays until `gc` expires it.
+/// Best effort: a drill does not fail because an old one cannot be cleaned.
+fn remove_left_behind(repo: &Repo) {
+    let Ok(listed) = git(
+        repo.workdir(),
+        &["worktree", "list", "--porcelain"],
+        Path::new(""),
+    ) else {
+        return;
+    };
+    for line in String::from_utf8_lossy(&listed.stdout).lines() {
+        let Some(path) = line.strip_prefix("worktree ") else {
+            continue;
+        };
+        let path = Path::new(path);
+        let left = path.file_name().is_some_and(|n| n == "worktree")
+            && path.parent().and_then(|p| p.file_name()).is_some_and(|n| {
+                let n = n.to_string_lossy();
+                n.starts_with(TEMPORARY) && !n.starts_with(KEPT)
+            });
+        if !left {
+            continue;
+        }
+        let _ = git(
+            repo.workdir(),
+            &["worktree", "remove", "--force", "--force"],
+            path,
+        );
+        if let Some(parent) = path.parent() {
+            let _ = std::fs::remove_dir_all(parent);
+        }
+    }
+    let _ = git(repo.workdir(), &["worktree", "prune"], Path::new(""));
+}
+
 /// A linked worktree for one drill, removed (with its registration) when
 /// dropped unless kept.
 struct Worktree {
@@ -67,8 +109,9 @@ struct Worktree {
 
 impl Worktree {
     fn add(repo: &Repo, keep: bool) -> Result<Worktree> {
+        remove_left_behind(repo);
         let dir = tempfile::Builder::new()
-            .prefix("git-rollback-drill-")
+            .prefix(if keep { KEPT } else { TEMPORARY })
             .tempdir()
             .context("making a directory for the drill")?;
         let path = dir.path().join("worktree");

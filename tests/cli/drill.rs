@@ -107,3 +107,31 @@ fn keep_leaves_the_worktree_and_bad_input_changes_nothing() {
     assert_eq!(repo.observe(), before);
     assert_eq!(repo.git(&["worktree", "list"]), worktrees);
 }
+
+/// A drill killed halfway leaves its worktree registered; the next drill
+/// removes it (a kept one stays), so `git worktree list` is as before.
+#[test]
+fn the_next_drill_removes_the_worktree_of_a_killed_one() {
+    let repo = drilled_repo();
+    let worktrees = repo.git(&["worktree", "list"]);
+    let killed = repo.rollback_env(
+        &[("GIT_ROLLBACK_TEST_KILL_AT", "apply: deletions")],
+        &["drill", "base"],
+    );
+    assert_eq!(killed.code(), -1, "killed: {}", killed.stderr());
+    let left = repo.git(&["worktree", "list"]);
+    assert_eq!(left.lines().count(), 2, "{left}");
+    let kept = repo
+        .rollback(&["drill", "base", "--keep", "--json"])
+        .ok()
+        .json()["worktree"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    repo.rollback(&["drill", "base"]).ok();
+    let now = repo.git(&["worktree", "list"]);
+    assert_eq!(now.lines().count(), 2, "only the kept one is left: {now}");
+    assert!(now.contains(&kept), "{now}");
+    repo.git(&["worktree", "remove", "--force", &kept]);
+    assert_eq!(repo.git(&["worktree", "list"]), worktrees);
+}
