@@ -317,8 +317,59 @@ pub fn describe_plan(plan: &Plan) -> Vec<PathPlan> {
         .collect()
 }
 
-/// Carry out `request` (see the module documentation for the order of steps).
-pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
+/// Carry out `request` (see the module documentation for the order of
+/// steps): [`prepare`], then, unless it is a dry run, [`commit`].
+pub fn run(repo: &Repo, request: Request) -> Result<Outcome> {
+    let prepared = prepare(repo, request)?;
+    if prepared.request.dry_run {
+        return Ok(prepared.outcome);
+    }
+    commit(repo, prepared)
+}
+
+/// An operation captured, planned and checked against the work tree, with
+/// nothing written: [`Prepared::outcome`] is its plan (what a dry run
+/// prints); [`commit`] carries it out.
+pub struct Prepared {
+    request: Request,
+    capture: Capture,
+    plan: snapshot::Plan,
+    target_commit: ObjectId,
+    archive: Option<Box<crate::backup::Archive>>,
+    selection: Option<crate::backup::Selection>,
+    head_before: Head,
+    head_after: Head,
+    branch_expected: Option<ObjectId>,
+    outcome: Outcome,
+    restored: usize,
+    deleted: usize,
+    start: std::time::Instant,
+    signals: crate::interrupt::Operation,
+}
+
+impl Prepared {
+    /// What the operation will do: its per-path plan, HEAD before and after.
+    pub fn outcome(&self) -> &Outcome {
+        &self.outcome
+    }
+}
+
+/// The backup entries an operation restores, as writes.
+fn archive_writes(archive: &Option<Box<crate::backup::Archive>>) -> Result<snapshot::Writes<'_>> {
+    Ok(match archive {
+        Some(archive) => Box::new(
+            archive
+                .entries()?
+                .map(|entry| entry.map(|e| (e.path, snapshot::Content::Sha256(e.sha256)))),
+        ),
+        None => Box::new(std::iter::empty()),
+    })
+}
+
+/// Capture the current state, plan the change to the target and check it
+/// against the work tree (paths named, repositories and ignored files in
+/// the way); write nothing.
+pub fn prepare(repo: &Repo, mut request: Request) -> Result<Prepared> {
     let start = std::time::Instant::now();
     let signals = crate::interrupt::Operation::start();
     repo.ensure_no_operation_in_progress()?;
@@ -408,21 +459,11 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
         .as_ref()
         .map(|archive| archive.check(repo.workdir()))
         .transpose()?;
-    let archive_writes = || -> Result<snapshot::Writes<'_>> {
-        Ok(match &archive {
-            Some(archive) => Box::new(
-                archive
-                    .entries()?
-                    .map(|entry| entry.map(|e| (e.path, snapshot::Content::Sha256(e.sha256)))),
-            ),
-            None => Box::new(std::iter::empty()),
-        })
-    };
     crate::trace::phase("plan");
     let blocked = snapshot::in_the_way(
         repo,
         &capture.state,
-        snapshot::plan_writes(&plan).chain(archive_writes()?),
+        snapshot::plan_writes(&plan).chain(archive_writes(&archive)?),
     )?;
     crate::trace::phase("checked: in the way");
     if !blocked.repositories.is_empty() {
@@ -492,17 +533,52 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
             index: "keep",
         });
     }
-    for write in archive_writes()? {
+    for write in archive_writes(&archive)? {
         outcome.plan.push(PathPlan {
             path: write?.0.to_str_lossy().into_owned(),
             worktree: "restore",
             index: "keep",
         });
     }
-    if request.dry_run {
-        return Ok(outcome);
-    }
+    Ok(Prepared {
+        request,
+        capture,
+        plan,
+        target_commit: target.commit,
+        archive,
+        selection,
+        head_before,
+        head_after,
+        branch_expected,
+        outcome,
+        restored,
+        deleted,
+        start,
+        signals,
+    })
+}
 
+/// Carry out a prepared operation: the last checks (filters, files changed
+/// since the capture, objects readable, git's locks), the `before` step,
+/// then record the event with its safety snapshot, write, move HEAD, and
+/// finish (after step, checks, notify, result line).
+pub fn commit(repo: &Repo, prepared: Prepared) -> Result<Outcome> {
+    let Prepared {
+        request,
+        capture,
+        plan,
+        target_commit,
+        archive,
+        selection,
+        head_before,
+        head_after,
+        branch_expected,
+        mut outcome,
+        restored,
+        deleted,
+        start,
+        signals,
+    } = prepared;
     snapshot::check_required_filters(repo, &plan)?;
 
     // Stop the services (or whatever the runbook does first): once the
@@ -527,7 +603,7 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
         plan.worktree
             .keys()
             .map(|path| Ok(path.clone()))
-            .chain(archive_writes()?.map(|write| write.map(|(path, _)| path))),
+            .chain(archive_writes(&archive)?.map(|write| write.map(|(path, _)| path))),
     )?;
     if !changed.is_empty() {
         return Err(Error::refused(format!(
@@ -601,7 +677,7 @@ pub fn run(repo: &Repo, mut request: Request) -> Result<Outcome> {
     let mut event = Event {
         head_before: Some(head_before.clone()),
         head_after: Some(head_after.clone()),
-        target: Some(target.commit.to_string()),
+        target: Some(target_commit.to_string()),
         details: request.details.clone(),
         ..Event::new(repo, request.kind, capture.state.commit)?
     };
