@@ -104,18 +104,16 @@ fn rounds(repo: &Repo, options: &Options, remote: &str, synced: &mut Synced) -> 
             .try_find_reference(NOTES_REF)?
             .and_then(|r| r.target().try_id().map(|id| id.to_owned()));
         let our_raw: HashMap<String, ObjectId> = checkpoint::raw_ids(repo)?.into_iter().collect();
-        let (theirs, their_checkpoints) = fetch(repo, remote, ours, &our_raw)?;
+        let fetched = fetch(repo, remote, ours, &our_raw)?;
+        let theirs = fetched.notes;
         crate::trace::phase("sync-fetched");
-        let mut tags = plan_checkpoints(
-            repo,
-            &their_checkpoints,
-            &our_raw,
-            options.include_untracked,
-        )?;
+        let mut tags = plan_checkpoints(repo, &fetched, &our_raw, options.include_untracked)?;
+        crate::trace::phase("sync: checkpoints planned");
         if !tags.diverged.is_empty() {
             return Err(diverged(remote, &tags.diverged));
         }
         let merged = merge_notes(repo, remote, ours, theirs, !options.dry_run)?;
+        crate::trace::phase("sync: logs merged");
         match options.direction {
             Direction::PushOnly => tags.import.clear(),
             Direction::FetchOnly => {
@@ -168,7 +166,9 @@ fn rounds(repo: &Repo, options: &Options, remote: &str, synced: &mut Synced) -> 
         if specs.is_empty() {
             return Ok(());
         }
+        crate::trace::phase("sync: taken in");
         let (pushed, accepted) = push(repo, remote, &specs)?;
+        crate::trace::phase("sync: pushed");
         // A round the remote refused in part may have taken some checkpoints.
         synced.pushed_checkpoints.extend(
             accepted
@@ -241,7 +241,7 @@ fn fetch(
     remote: &str,
     ours: Option<ObjectId>,
     our_raw: &HashMap<String, ObjectId>,
-) -> Result<(Option<ObjectId>, BTreeMap<String, ObjectId>)> {
+) -> Result<Remote> {
     let listed = repo.git_cli([
         "ls-remote",
         "--refs",
@@ -280,6 +280,13 @@ fn fetch(
         .filter(|(name, id)| our_raw.get(*name) != Some(*id))
         .map(|(name, _)| name)
         .collect();
+    // A checkpoint this clone deleted is one whose tag object it has:
+    // remember which of theirs were here before the fetch brings them.
+    let known: HashSet<ObjectId> = differing
+        .iter()
+        .map(|name| checkpoints[*name])
+        .filter(|id| repo.git.find_header(*id).is_ok())
+        .collect();
     if differing.len() > FETCH_BY_NAME {
         specs.push(format!("+{PREFIX}*:{SCRATCH_CHECKPOINTS}*"));
     } else {
@@ -290,8 +297,15 @@ fn fetch(
         );
     }
     if specs.is_empty() {
-        return Ok((notes, checkpoints));
+        return Ok(Remote {
+            notes,
+            checkpoints,
+            known,
+        });
     }
+    // Only the log and HEAD tell the remote what we have: offering every
+    // ref (thousands of checkpoints and safety snapshots) made a fetch of
+    // one checkpoint take seconds.
     let mut args = vec![
         "fetch",
         "--quiet",
@@ -300,8 +314,14 @@ fn fetch(
         "--no-auto-gc",
         "--no-recurse-submodules",
         "--refmap=",
-        remote,
     ];
+    if repo.head().and_then(|h| h.oid()).is_ok() {
+        args.push("--negotiation-tip=HEAD");
+    }
+    if ours.is_some() {
+        args.push("--negotiation-tip=refs/notes/rollback");
+    }
+    args.push(remote);
     args.extend(specs.iter().map(String::as_str));
     let fetched = repo.git_cli(&args)?;
     if !fetched.status.success() {
@@ -314,7 +334,21 @@ fn fetch(
     // since it was listed).
     let (fetched_notes, fetched_checkpoints) = read_scratch(repo)?;
     checkpoints.extend(fetched_checkpoints);
-    Ok((fetched_notes.or(notes), checkpoints))
+    Ok(Remote {
+        notes: fetched_notes.or(notes),
+        checkpoints,
+        known,
+    })
+}
+
+/// What the remote has, as [`fetch`] found it.
+struct Remote {
+    notes: Option<ObjectId>,
+    /// Name → the ref's raw target.
+    checkpoints: BTreeMap<String, ObjectId>,
+    /// Those of its checkpoint objects (differing from ours) that this
+    /// clone had before the fetch.
+    known: HashSet<ObjectId>,
 }
 
 /// The fetched log commit and checkpoints (name → the ref's raw target).
@@ -375,10 +409,11 @@ struct CheckpointPlan {
 
 fn plan_checkpoints(
     repo: &Repo,
-    theirs: &BTreeMap<String, ObjectId>,
+    remote: &Remote,
     our_raw: &HashMap<String, ObjectId>,
     include_untracked: bool,
 ) -> Result<CheckpointPlan> {
+    let theirs = &remote.checkpoints;
     // The same tag object on both sides: nothing to read or do.
     let differing: Vec<(&String, &ObjectId)> = theirs
         .iter()
@@ -389,7 +424,11 @@ fn plan_checkpoints(
         ours.iter().map(|c| (c.name(), c)).collect();
     // Tags this clone deleted or renamed away: the remote's copy of the
     // very same tag is not fetched back.
-    let gone: HashSet<(String, String)> = if differing.is_empty() {
+    // Only a tag object this clone had can be one it deleted.
+    let maybe_gone = differing
+        .iter()
+        .any(|(name, raw)| !our_raw.contains_key(*name) && remote.known.contains(*raw));
+    let gone: HashSet<(String, String)> = if !maybe_gone {
         HashSet::new()
     } else {
         ledger::read_all(repo)?

@@ -366,3 +366,25 @@ fn bad_remotes_and_diverged_names_are_refused_and_nothing_changes() {
     let names: Vec<String> = checkpoints(&b).into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, ["other", "same", "same-b"]);
 }
+
+/// A new clone with no commit yet takes the team's checkpoints and log.
+#[test]
+fn a_repository_without_commits_can_fetch_the_teams_checkpoints() {
+    let a = TestRepo::with_remote("basic");
+    a.rollback(&["checkpoint", "base"]).ok();
+    a.rollback(&["sync"]).ok();
+    let empty = TestRepo::fixture("basic");
+    let fresh = empty.path.join("fresh");
+    empty.git(&["init", "-q", fresh.to_str().unwrap()]);
+    empty.git_in(
+        &fresh,
+        &["remote", "add", "origin", a.remote().to_str().unwrap()],
+    );
+    let out = empty
+        .rollback_in(&fresh, &["sync", "--fetch-only"])
+        .ok()
+        .stdout();
+    assert!(out.contains("1 checkpoint (base)"), "{out}");
+    let list = empty.rollback_in(&fresh, &["list", "--json"]).ok().json();
+    assert_eq!(list[0]["id"], "base");
+}
