@@ -5,7 +5,8 @@
 # one, a `to` with its result) syncs with an empty bare remote on the same
 # disk (first sync: everything goes up), then again (nothing new), then a
 # second clone adds a checkpoint and syncs, the first adds one and syncs (a
-# merge of the two logs), and `log -n 20` reads through that merge.
+# merge of the two logs), and `log -n 20` reads through that merge; last,
+# `git push` of the same refs to another empty remote, for comparison.
 # Prints one line per step: seconds (single runs; the first sync is long).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,3 +50,5 @@ runs=5
 noop() { :; }
 echo "| \`log -n 20\` after the merge (best of 5) | $(best_of noop "$bin" log -n 20) |"
 echo "| \`git log --notes=rollback -n 20\` (best of 5) | $(best_of noop git log --notes=rollback -n 20) |"
+git init -q --bare ../remote2.git
+echo "| git alone: \`git push\` of the same refs to an empty remote | $(time_of git push -q ../remote2.git "refs/tags/checkpoint/*:refs/tags/checkpoint/*" refs/notes/rollback:refs/notes/rollback) |"
