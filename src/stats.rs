@@ -49,6 +49,9 @@ pub struct Stats {
     pub by_kind: BTreeMap<String, usize>,
     pub by_cause: BTreeMap<String, usize>,
     pub by_severity: BTreeMap<String, usize>,
+    /// Who rolled back (`Name <email>`): the team's, once `sync` brought
+    /// their log.
+    pub by_person: BTreeMap<String, usize>,
     pub recovery: Recovery,
     /// ISO week (`2026-W47`) → rollbacks.
     pub per_week: BTreeMap<String, usize>,
@@ -105,6 +108,7 @@ pub fn compute(events: &[Event]) -> Stats {
                     .clone()
                     .unwrap_or_else(|| "(none)".to_owned());
                 *stats.by_severity.entry(severity).or_default() += 1;
+                *stats.by_person.entry(event.by.clone()).or_default() += 1;
                 if let Some(week) = iso_week(&event.at) {
                     *stats.per_week.entry(week).or_default() += 1;
                 }

@@ -6,8 +6,9 @@ use git_rollback::{ledger, Result};
 use super::Context;
 use crate::ui::{Report, Ui};
 
-/// Totals over the operation log: rollbacks by kind, cause and severity,
-/// mean and max recovery time, rollbacks per week.
+/// Totals over the operation log: rollbacks by kind, cause, severity and
+/// person, mean and max recovery time, rollbacks per week, drills. After
+/// `git rollback sync` the log holds the team's rollbacks too.
 ///
 /// Recovery time is how long a rollback took from its start until the state
 /// was restored (checks not included).
@@ -42,6 +43,7 @@ impl Report for Stats {
             ("by kind", &self.by_kind),
             ("by cause", &self.by_cause),
             ("by severity", &self.by_severity),
+            ("by person", &self.by_person),
             ("per week", &self.per_week),
         ] {
             if !map.is_empty() {

@@ -200,6 +200,10 @@ fn stats_count_the_teams_rollbacks_after_sync() {
     a.rollback(&["sync"]).ok();
     let after = a.rollback(&["stats", "--json"]).ok().json();
     assert_eq!(after["rollbacks"], 1, "{after}");
+    assert_eq!(
+        after["by_person"]["Ada Tester <ada@example.com>"], 1,
+        "{after}"
+    );
     // b's rollback is counted here but is not one a's undo reverses.
     let undo = a.rollback(&["undo"]);
     assert_eq!(undo.code(), 2, "{}", undo.stderr());
