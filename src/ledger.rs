@@ -68,6 +68,35 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind this build writes.
+    pub const ALL: [Kind; 18] = [
+        Kind::Checkpoint,
+        Kind::CheckpointDelete,
+        Kind::CheckpointRename,
+        Kind::Backup,
+        Kind::To,
+        Kind::Files,
+        Kind::Sprint,
+        Kind::Stage,
+        Kind::MapRecord,
+        Kind::MapRevert,
+        Kind::BackupRestore,
+        Kind::Drill,
+        Kind::Recover,
+        Kind::Undo,
+        Kind::Redo,
+        Kind::Result,
+        Kind::PrePush,
+        Kind::Unknown,
+    ];
+
+    /// The kind named `name` (`backup-restore`), if this build writes it.
+    pub fn named(name: &str) -> Option<Kind> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| *k != Kind::Unknown && k.as_str() == name)
+    }
+
     /// The name on disk and in output (`backup-restore`).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -504,6 +533,17 @@ mod tests {
         assert_eq!(event.kind, Kind::To);
         assert_eq!(event.worktree, None);
         assert_eq!(serde_json::to_string(&event).unwrap(), TO_LINE);
+    }
+
+    #[test]
+    fn every_kind_is_found_by_its_name() {
+        for kind in Kind::ALL.into_iter().filter(|k| *k != Kind::Unknown) {
+            assert_eq!(Kind::named(kind.as_str()), Some(kind));
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(serde_json::from_str::<Kind>(&json).unwrap(), kind);
+        }
+        assert_eq!(Kind::named("unknown"), None);
+        assert_eq!(Kind::named("rehearsal"), None);
     }
 
     #[test]

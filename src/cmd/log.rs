@@ -122,21 +122,25 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         return ui.print(&Full(event));
     }
     let since = args.since.as_deref().map(since).transpose()?;
-    if let Some(kind) = &args.kind {
-        let known =
-            serde_json::from_value::<Kind>(kind.as_str().into()).is_ok_and(|k| k != Kind::Unknown);
-        if !known {
-            return Err(Error::usage(format!("--kind '{kind}' is not a kind of event"))
-                .hint("kinds: checkpoint, checkpoint-delete, checkpoint-rename, pre-push, backup, to, files, sprint, stage, map-record, map-revert, backup-restore, drill, recover, undo, redo, result"));
-        }
-    }
+    let kind = match &args.kind {
+        None => None,
+        Some(name) => Some(Kind::named(name).ok_or_else(|| {
+            let names: Vec<&str> = Kind::ALL
+                .iter()
+                .filter(|k| **k != Kind::Unknown)
+                .map(|k| k.as_str())
+                .collect();
+            Error::usage(format!("--kind '{name}' is not a kind of event"))
+                .hint(format!("kinds: {}", names.join(", ")))
+        })?),
+    };
     // Read only as far back as is shown: until N events pass the filters,
     // or the first one before --since. Whether an event is undone depends
     // only on later events (its undos and redos), all of them read by then.
     // A result line is shown with its operation (alone only with --kind result).
     let wanted = |e: &Event| {
-        (e.kind != Kind::Result || args.kind.as_deref() == Some("result"))
-            && args.kind.as_deref().is_none_or(|k| e.kind.as_str() == k)
+        (e.kind != Kind::Result || kind == Some(Kind::Result))
+            && kind.is_none_or(|k| e.kind == k)
             && since.as_deref().is_none_or(|s| e.at.as_str() >= s)
     };
     let mut passed = 0;

@@ -319,3 +319,25 @@ fn a_corrupt_object_is_refused_before_anything_is_written() {
     );
     assert_eq!(repo.observe(), before, "no file written, nothing recorded");
 }
+
+/// `log --kind` takes the kinds the log records and names them when wrong.
+#[test]
+fn log_kind_must_be_a_kind_of_event() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    let before = repo.observe();
+    let refused = repo
+        .rollback(&["log", "--kind", "rehearsal"])
+        .fails(2, "--kind 'rehearsal' is not a kind of event");
+    assert!(
+        refused.stderr().contains("drill, recover"),
+        "{}",
+        refused.stderr()
+    );
+    assert_eq!(repo.observe(), before);
+    let json = repo
+        .rollback(&["log", "--kind", "checkpoint", "--json"])
+        .ok()
+        .json();
+    assert_eq!(json.as_array().unwrap().len(), 1);
+}
