@@ -136,7 +136,15 @@ fn install_man_puts_the_manual_where_man_finds_it() {
     let bin = prefix.path().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     let exe = bin.join("git-rollback");
-    std::fs::copy(crate::support::BIN, &exe).unwrap();
+    // Copied by another process: a file this (multithreaded) test process
+    // held open for writing could be inherited by a child another test
+    // forks meanwhile, and executing it would then fail (ETXTBSY).
+    let copied = std::process::Command::new("cp")
+        .arg(crate::support::BIN)
+        .arg(&exe)
+        .status()
+        .unwrap();
+    assert!(copied.success());
     let installed = std::process::Command::new(&exe)
         .arg("install-man")
         .output()
