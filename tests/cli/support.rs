@@ -123,6 +123,10 @@ impl TestRepo {
         let home = dir.path().join("home");
         std::fs::create_dir_all(&path).unwrap();
         std::fs::create_dir_all(&home).unwrap();
+        // No background maintenance: git 2.5x's auto maintenance after a
+        // commit repacks and removes loose-object directories while the
+        // test's next command writes objects or reads the repository.
+        std::fs::write(home.join("gitconfig"), "[maintenance]\n\tauto = false\n").unwrap();
         let path = path.canonicalize().unwrap();
         TestRepo {
             _dir: dir,
@@ -138,12 +142,9 @@ impl TestRepo {
         let script = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("fixtures")
             .join(format!("{name}.sh"));
-        // The script sets its own identity and dates; the object format is
-        // the test crate's.
-        let mut bash = Command::new("bash");
-        if let Some(hash) = crate::OBJECT_FORMAT {
-            bash.env("GIT_DEFAULT_HASH", hash);
-        }
+        // The same hermetic environment as every command (identity, dates,
+        // no global or system config, the test crate's object format).
+        let mut bash = repo.command("bash");
         repo.run_in(&repo.path, bash.arg(script), "fixture").ok();
         repo
     }
