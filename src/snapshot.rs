@@ -358,11 +358,29 @@ pub fn capture(
     // stat calls (200 paths in a 28,000-file index: 5.6 million matches).
     // Tracked files the walk meets that are left out of this index are
     // reported untracked, and dropped below as not named.
+    // Built from the named entries alone (copying the whole index first
+    // cost more than the matching it saves); the index's own timestamp is
+    // kept, so racily clean entries are still compared by content.
     let status_index = match only {
         Some(spec) if !spec.is_everything() && !spec.is_nothing() => {
-            let mut file: gix::index::File = (*index).clone();
-            file.remove_entries(|_, path, _| !spec.matches(path));
-            gix::worktree::IndexPersistedOrInMemory::InMemory(file)
+            let mut state = gix::index::State::new(index.object_hash());
+            state.set_timestamp(index.timestamp());
+            for entry in index.entries() {
+                let path = entry.path(&index);
+                if spec.matches(path) {
+                    state.dangerously_push_entry(
+                        entry.stat,
+                        entry.id,
+                        entry.flags,
+                        entry.mode,
+                        path,
+                    );
+                }
+            }
+            gix::worktree::IndexPersistedOrInMemory::InMemory(gix::index::File::from_state(
+                state,
+                index.path().to_owned(),
+            ))
         }
         _ => index.clone(),
     };
