@@ -11,7 +11,6 @@
 //! the worktree: a drill is not undone, there is nothing to undo.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use serde::Serialize;
 
@@ -20,7 +19,7 @@ use crate::config::Settings;
 use crate::error::{Context, Error, Result};
 use crate::ledger::Kind;
 use crate::operation::{self, HeadAfter, Outcome, Request, Target};
-use crate::repo::Repo;
+use crate::repo::{git_cli_in, Repo};
 use crate::steps::{StepResult, Steps};
 
 /// What to drill and how.
@@ -66,11 +65,7 @@ const KEPT: &str = "git-rollback-drill-kept-";
 /// to remove; a killed drill's safety snapshot stays until `gc` expires it.
 /// Best effort: a drill does not fail because an old one cannot be cleaned.
 fn remove_left_behind(repo: &Repo) {
-    let Ok(listed) = git(
-        repo.workdir(),
-        &["worktree", "list", "--porcelain"],
-        Path::new(""),
-    ) else {
+    let Ok(listed) = repo.git_cli(["worktree", "list", "--porcelain"]) else {
         return;
     };
     for line in String::from_utf8_lossy(&listed.stdout).lines() {
@@ -86,16 +81,19 @@ fn remove_left_behind(repo: &Repo) {
         if !left {
             continue;
         }
-        let _ = git(
-            repo.workdir(),
-            &["worktree", "remove", "--force", "--force"],
-            path,
-        );
+        remove_worktree(repo.workdir(), path);
         if let Some(parent) = path.parent() {
             let _ = std::fs::remove_dir_all(parent);
         }
     }
-    let _ = git(repo.workdir(), &["worktree", "prune"], Path::new(""));
+}
+
+/// Remove the linked worktree at `path` of the repository whose main work
+/// tree is `main`, and what git still has registered of gone ones.
+fn remove_worktree(main: &Path, path: &Path) {
+    let remove = ["worktree", "remove", "--force", "--force"].map(std::ffi::OsStr::new);
+    let _ = git_cli_in(main, remove.into_iter().chain([path.as_os_str()]));
+    let _ = git_cli_in(main, ["worktree", "prune"]);
 }
 
 /// A linked worktree for one drill, removed (with its registration) when
@@ -115,11 +113,8 @@ impl Worktree {
             .tempdir()
             .context("making a directory for the drill")?;
         let path = dir.path().join("worktree");
-        let added = git(
-            repo.workdir(),
-            &["worktree", "add", "--detach", "--quiet"],
-            &path,
-        )?;
+        let add = ["worktree", "add", "--detach", "--quiet"].map(std::ffi::OsStr::new);
+        let added = repo.git_cli(add.into_iter().chain([path.as_os_str()]))?;
         if !added.status.success() {
             return Err(Error::failed(format!(
                 "cannot add a worktree for the drill: {}",
@@ -145,25 +140,8 @@ impl Drop for Worktree {
         if self.keep {
             return;
         }
-        let _ = git(
-            &self.main,
-            &["worktree", "remove", "--force", "--force"],
-            &self.path,
-        );
-        let _ = git(&self.main, &["worktree", "prune"], Path::new(""));
+        remove_worktree(&self.main, &self.path);
     }
-}
-
-fn git(dir: &Path, args: &[&str], path: &Path) -> Result<std::process::Output> {
-    let mut command = Command::new("git");
-    command.arg("-C").arg(dir).args(args);
-    if !path.as_os_str().is_empty() {
-        command.arg(path);
-    }
-    command
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|err| Error::failed(format!("cannot run git worktree: {err}")))
 }
 
 /// Run a drill (the caller holds the operation lock).

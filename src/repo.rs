@@ -260,13 +260,7 @@ impl Repo {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
-        std::process::Command::new("git")
-            .arg("-C")
-            .arg(self.workdir())
-            .args(args)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .map_err(|err| Error::failed(format!("cannot run git: {err}")))
+        git_cli_in(self.workdir(), args)
     }
 
     /// `Name <email>` of the committer, for event records.
@@ -330,6 +324,22 @@ impl Repo {
         })?;
         Ok(rel.to_string_lossy().into_owned())
     }
+}
+
+/// Run the git CLI in `dir` (see [`Repo::git_cli`]; for where no `Repo` is
+/// at hand, as when a drill's worktree is removed on drop).
+pub fn git_cli_in<I, S>(dir: &Path, args: I) -> Result<std::process::Output>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|err| Error::failed(format!("cannot run git: {err}")))
 }
 
 /// Resolve `.` and `..` lexically, and symlinks of the existing prefix.

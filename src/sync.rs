@@ -499,6 +499,14 @@ fn diverged(remote: &str, names: &[(String, String, String)]) -> Error {
     ))
 }
 
+/// What the merged log has for one annotated object.
+enum NoteEdit {
+    /// Their note, which this clone lacked.
+    Theirs(ObjectId),
+    /// The lines of both notes.
+    Union(Vec<u8>),
+}
+
 /// The merged log.
 #[derive(Debug)]
 struct Merged {
@@ -548,7 +556,7 @@ fn merge_notes(
             Some(mine) if mine == their_blob => {}
             None => {
                 fetched.extend(event_ids(&repo.git.find_blob(*their_blob)?.data));
-                edits.push((*object, Some(*their_blob), None));
+                edits.push((*object, NoteEdit::Theirs(*their_blob)));
             }
             Some(mine) => {
                 let our_text = repo.git.find_blob(*mine)?.data.clone();
@@ -557,7 +565,7 @@ fn merge_notes(
                 fetched.extend(event_ids(&new_here));
                 pushed += event_ids(&new_there).len();
                 if !new_here.is_empty() {
-                    edits.push((*object, None, Some(union)));
+                    edits.push((*object, NoteEdit::Union(union)));
                 }
             }
         }
@@ -601,11 +609,10 @@ fn merge_notes(
     let tree = repo.git.find_commit(ours)?.tree_id()?.detach();
     let mut state = gix::note::plumbing::State::new(tree, &repo.git)
         .map_err(|e| Error::failed(format!("reading the log's notes: {e}")))?;
-    for (object, blob, text) in edits {
-        let blob = match (blob, text) {
-            (Some(blob), _) => blob,
-            (None, Some(text)) => repo.git.write_blob(&text)?.detach(),
-            (None, None) => continue,
+    for (object, edit) in edits {
+        let blob = match edit {
+            NoteEdit::Theirs(blob) => blob,
+            NoteEdit::Union(text) => repo.git.write_blob(&text)?.detach(),
         };
         state
             .edit(object, Some(blob), &repo.git)

@@ -2,11 +2,19 @@
 //! when a push overwrites or deletes a remote branch (a bare repository on
 //! disk as the remote).
 
+use std::os::unix::fs::PermissionsExt;
+
 use crate::support::TestRepo;
 
 /// basic.sh pushed to a bare remote `origin` beside it.
 fn with_remote() -> TestRepo {
     TestRepo::with_remote("basic")
+}
+
+/// The user's own pre-push hook, with `text` and permission bits `mode`.
+fn write_hook(hook: &std::path::Path, text: &str, mode: u32) {
+    std::fs::write(hook, text).unwrap();
+    std::fs::set_permissions(hook, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
 fn checkpoints(repo: &TestRepo) -> Vec<String> {
@@ -87,9 +95,7 @@ fn an_existing_shell_hook_keeps_running_and_comes_back_byte_for_byte() {
         "#!/bin/sh\n# the team's hook\ncat > '{}'\nexit 0\n",
         seen.display()
     );
-    std::fs::write(&hook, &original).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o750)).unwrap();
+    write_hook(&hook, &original, 0o750);
     repo.rollback(&["hook", "install", "--hooks-dir"]).ok();
     let status = repo.rollback(&["hook", "status"]).ok().stdout();
     assert!(
@@ -125,9 +131,7 @@ fn a_hook_that_is_not_a_shell_script_is_left_alone_unless_forced() {
         "#!/usr/bin/env perl\nopen(my $f, '>', '{}'); print $f <STDIN>; exit 0;\n",
         seen.display()
     );
-    std::fs::write(&hook, &original).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    write_hook(&hook, &original, 0o755);
     let before = repo.observe();
     repo.rollback(&["hook", "install", "--hooks-dir"])
         .fails(3, "is not a shell script: left alone");
@@ -235,8 +239,7 @@ fn a_configured_hook_runs_beside_the_hooks_directory_where_git_supports_it() {
     let repo = with_remote();
     let hook = repo.path.join(".git/hooks/pre-push");
     let user_hook = "#!/bin/sh\ncat > \"$(git rev-parse --git-dir)/user-hook-ran\"\n";
-    std::fs::write(&hook, user_hook).unwrap();
-    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    write_hook(&hook, user_hook, 0o755);
     let config = repo.path.join(".git/config");
     let config_before = std::fs::read(&config).unwrap();
     let version = git_rollback_version(&repo.git(&["version"]));
