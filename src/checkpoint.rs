@@ -616,11 +616,32 @@ pub fn made_on(repo: &Repo, checkpoint: &Checkpoint) -> Result<Option<String>> {
 }
 
 /// Every checkpoint's name and raw target (the tag object, or the commit of
-/// a lightweight tag), from the refs alone.
+/// a lightweight tag), from the refs alone. Read through [`RefsMemo`]: when
+/// neither `packed-refs` nor any directory under `refs/tags/checkpoint/`
+/// changed since the last reading, the names and ids of that reading are
+/// used without opening 10,000 ref files.
 pub fn raw_ids(repo: &Repo) -> Result<Vec<(String, ObjectId)>> {
-    if let Some(fast) = raw_ids_from_files(repo) {
-        return Ok(fast);
+    let memo = RefsMemo::path(repo);
+    if let Some(ids) = RefsMemo::load(&memo, repo) {
+        return Ok(ids);
     }
+    if let Some((ids, stamps)) = raw_ids_from_files(repo) {
+        RefsMemo::save(&memo, &stamps, &ids);
+        return Ok(ids);
+    }
+    raw_ids_through_gix(repo)
+}
+
+/// [`raw_ids`] read from the refs themselves, never from [`RefsMemo`]
+/// (for `sync`, which decides what to push by them).
+pub fn raw_ids_read(repo: &Repo) -> Result<Vec<(String, ObjectId)>> {
+    match raw_ids_from_files(repo) {
+        Some((ids, _)) => Ok(ids),
+        None => raw_ids_through_gix(repo),
+    }
+}
+
+fn raw_ids_through_gix(repo: &Repo) -> Result<Vec<(String, ObjectId)>> {
     let platform = repo.git.references()?;
     let mut out = Vec::new();
     for reference in platform.prefixed(PREFIX)? {
@@ -632,12 +653,160 @@ pub fn raw_ids(repo: &Repo) -> Result<Vec<(String, ObjectId)>> {
     Ok(out)
 }
 
+/// What the checkpoint refs were read from, as stamps taken before reading
+/// them: `packed-refs` (modification time, size, inode; `None` when absent)
+/// and the modification time of every directory under
+/// `refs/tags/checkpoint/` by its path below it (`""` the top one).
+#[derive(Debug, Default, PartialEq)]
+struct RefStamps {
+    packed: Option<(i128, u64, u64)>,
+    dirs: Vec<(String, i128)>,
+}
+
+fn nanos(time: std::io::Result<std::time::SystemTime>) -> Option<i128> {
+    let time = time.ok()?;
+    Some(match time.duration_since(std::time::UNIX_EPOCH) {
+        Ok(after) => after.as_nanos() as i128,
+        Err(before) => -(before.duration().as_nanos() as i128),
+    })
+}
+
+fn packed_stamp(repo: &Repo) -> Option<(i128, u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(repo.common_dir().join("packed-refs")).ok()?;
+    Some((nanos(meta.modified())?, meta.len(), meta.ino()))
+}
+
+fn dir_stamp(dir: &std::path::Path) -> Option<i128> {
+    nanos(std::fs::metadata(dir).ok()?.modified())
+}
+
+/// The names and ids of the last reading of the checkpoint refs with the
+/// [`RefStamps`] taken before it, in `$GIT_DIR/rollback/list-refs`. git
+/// (and gix) change a ref by renaming a lock file over it, so adding,
+/// changing or removing a loose ref changes its directory's modification
+/// time, and packing rewrites `packed-refs`; a directory's subdirectories
+/// cannot change while its own time stays. So when every stamp is as
+/// recorded, the refs are as read. As git does for its index ("racy git"),
+/// a reading is remembered only when every stamp is older than the memo
+/// file itself by more than the coarsest file-time granularity (2 s):
+/// a change made within the same clock tick as the reading would otherwise
+/// leave the stamps as they were. A ref file edited in place, which no git
+/// implementation does, is not noticed.
+struct RefsMemo;
+
+impl RefsMemo {
+    const MARGIN_NANOS: i128 = 2_000_000_000;
+
+    fn path(repo: &Repo) -> std::path::PathBuf {
+        repo.rollback_dir().join("list-refs")
+    }
+
+    /// The remembered reading, when every stamp still holds.
+    fn load(path: &std::path::Path, repo: &Repo) -> Option<Vec<(String, ObjectId)>> {
+        let text = std::fs::read(path).ok()?;
+        let mut lines = text.lines();
+        let packed = match lines.next()?.strip_prefix(b"git-rollback list-refs 1\t")? {
+            b"-" => None,
+            stamp => {
+                let mut parts = stamp.to_str().ok()?.split(' ');
+                let stamp = (
+                    parts.next()?.parse().ok()?,
+                    parts.next()?.parse().ok()?,
+                    parts.next()?.parse().ok()?,
+                );
+                Some(stamp)
+            }
+        };
+        if packed_stamp(repo) != packed {
+            return None;
+        }
+        let top = repo.common_dir().join("refs/tags/checkpoint");
+        let mut ids = Vec::new();
+        for line in lines {
+            let line = line.to_str().ok()?;
+            let (kind, rest) = line.split_once('\t')?;
+            let (value, name) = rest.split_once('\t')?;
+            match kind {
+                "d" => {
+                    let recorded: i128 = value.parse().ok()?;
+                    let dir = if name.is_empty() {
+                        top.clone()
+                    } else {
+                        top.join(name)
+                    };
+                    if dir_stamp(&dir) != Some(recorded) {
+                        return None;
+                    }
+                }
+                "r" => ids.push((name.to_owned(), ObjectId::from_hex(value.as_bytes()).ok()?)),
+                _ => return None,
+            }
+        }
+        Some(ids)
+    }
+
+    /// Remember a reading, or remove what was remembered when the reading
+    /// is too recent to be trusted later; failures (a read-only repository)
+    /// only cost the next reading.
+    /// Without a loose checkpoint directory (all packed, or none) nothing is
+    /// remembered: `packed-refs` alone is read quickly.
+    fn save(path: &std::path::Path, stamps: &RefStamps, ids: &[(String, ObjectId)]) {
+        if stamps.dirs.is_empty() {
+            return;
+        }
+        let mut text = String::from("git-rollback list-refs 1\t");
+        match stamps.packed {
+            Some((time, len, ino)) => text.push_str(&format!("{time} {len} {ino}\n")),
+            None => text.push_str("-\n"),
+        }
+        for (dir, time) in &stamps.dirs {
+            text.push_str(&format!("d\t{time}\t{dir}\n"));
+        }
+        for (name, id) in ids {
+            text.push_str(&format!("r\t{id}\t{name}\n"));
+        }
+        let Some(dir) = path.parent() else {
+            return;
+        };
+        let written = std::fs::create_dir_all(dir).and_then(|()| {
+            let mut temp = tempfile::Builder::new()
+                .prefix(".git-rollback-tmp-")
+                .tempfile_in(dir)?;
+            std::io::Write::write_all(&mut temp, text.as_bytes())?;
+            let now = nanos(temp.as_file().metadata()?.modified());
+            let newest = stamps
+                .dirs
+                .iter()
+                .map(|(_, time)| *time)
+                .chain(stamps.packed.map(|(time, _, _)| time))
+                .max();
+            let settled = match (now, newest) {
+                (Some(now), Some(newest)) => newest + Self::MARGIN_NANOS < now,
+                (Some(_), None) => true,
+                (None, _) => false,
+            };
+            if settled {
+                temp.persist(path).map_err(|e| e.error)?;
+            } else if path.exists() {
+                std::fs::remove_file(path)?;
+            }
+            Ok(())
+        });
+        drop(written);
+    }
+}
+
 /// [`raw_ids`] read straight from `packed-refs` and the loose ref files
-/// (loose ones win), the files read by two threads: 10,000 loose refs cost
-/// 10,000 file reads, the bulk of `list`. `None` when anything is unusual
-/// (a symbolic ref, a name git would not accept): then gix reads them.
-/// (A reftable repository is refused when it is opened.)
-fn raw_ids_from_files(repo: &Repo) -> Option<Vec<(String, ObjectId)>> {
+/// (loose ones win), the files read by two threads, with the stamps taken
+/// before reading. `None` when anything is unusual (a symbolic ref, a name
+/// git would not accept): then gix reads them. (A reftable repository is
+/// refused when it is opened.)
+fn raw_ids_from_files(repo: &Repo) -> Option<(Vec<(String, ObjectId)>, RefStamps)> {
+    let mut stamps = RefStamps {
+        packed: packed_stamp(repo),
+        dirs: Vec::new(),
+    };
     let mut ids: std::collections::HashMap<String, ObjectId> = Default::default();
     if let Some(packed) = repo.git.refs.cached_packed_buffer().ok()? {
         for reference in packed.iter_prefixed(PREFIX.into()).ok()? {
@@ -651,28 +820,46 @@ fn raw_ids_from_files(repo: &Repo) -> Option<Vec<(String, ObjectId)>> {
             ids.insert(name.to_owned(), reference.target());
         }
     }
-    let dir = repo.common_dir().join("refs/tags/checkpoint");
+    let top = repo.common_dir().join("refs/tags/checkpoint");
     let mut files = Vec::new();
-    if dir.is_dir() {
-        for entry in walkdir::WalkDir::new(&dir) {
+    fn walk(
+        dir: &std::path::Path,
+        below: &str,
+        dirs: &mut Vec<(String, i128)>,
+        files: &mut Vec<(String, std::path::PathBuf)>,
+    ) -> Option<()> {
+        dirs.push((below.to_owned(), dir_stamp(dir)?));
+        for entry in std::fs::read_dir(dir).ok()? {
             let entry = entry.ok()?;
-            if entry.file_type().is_file() {
-                let path = entry.into_path();
-                if path.extension().is_some_and(|e| e == "lock") {
-                    continue;
+            let name = entry.file_name().into_string().ok()?;
+            let below = if below.is_empty() {
+                name.clone()
+            } else {
+                format!("{below}/{name}")
+            };
+            let kind = entry.file_type().ok()?;
+            if kind.is_dir() {
+                walk(&entry.path(), &below, dirs, files)?;
+            } else if kind.is_file() {
+                if !name.ends_with(".lock") {
+                    files.push((below, entry.path()));
                 }
-                files.push(path);
+            } else {
+                return None;
             }
         }
+        Some(())
     }
-    let read = |paths: &[std::path::PathBuf]| -> Option<Vec<(String, ObjectId)>> {
-        let mut out = Vec::with_capacity(paths.len());
-        for path in paths {
-            let name = path.strip_prefix(&dir).ok()?.to_str()?.to_owned();
+    if top.is_dir() {
+        walk(&top, "", &mut stamps.dirs, &mut files)?;
+    }
+    let read = |files: &[(String, std::path::PathBuf)]| -> Option<Vec<(String, ObjectId)>> {
+        let mut out = Vec::with_capacity(files.len());
+        for (name, path) in files {
             let text = std::fs::read(path).ok()?;
             let id = ObjectId::from_hex(text.trim_ascii()).ok()?;
             gix::refs::FullName::try_from(format!("{PREFIX}{name}")).ok()?;
-            out.push((name, id));
+            out.push((name.clone(), id));
         }
         Some(out)
     };
@@ -683,7 +870,7 @@ fn raw_ids_from_files(repo: &Repo) -> Option<Vec<(String, ObjectId)>> {
     });
     ids.extend(a?);
     ids.extend(b?);
-    Some(ids.into_iter().collect())
+    Some((ids.into_iter().collect(), stamps))
 }
 
 /// The checkpoint called `name` (also accepted: `checkpoint/<name>` and the full ref).

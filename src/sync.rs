@@ -103,7 +103,8 @@ fn rounds(repo: &Repo, options: &Options, remote: &str, synced: &mut Synced) -> 
             .git
             .try_find_reference(NOTES_REF)?
             .and_then(|r| r.target().try_id().map(|id| id.to_owned()));
-        let our_raw: HashMap<String, ObjectId> = checkpoint::raw_ids(repo)?.into_iter().collect();
+        let our_raw: HashMap<String, ObjectId> =
+            checkpoint::raw_ids_read(repo)?.into_iter().collect();
         let fetched = fetch(repo, remote, ours, &our_raw)?;
         let theirs = fetched.notes;
         crate::trace::phase("sync-fetched");

@@ -498,3 +498,111 @@ fn list_reads_packed_and_loose_refs_as_git_does() {
     assert_eq!(with_symbolic.len(), 4, "{with_symbolic:?}");
     assert_eq!(with_symbolic[3].1, of("c"));
 }
+
+/// `list` remembers the checkpoint refs it read, by the times of their
+/// directories and of `packed-refs`, once those are older than the memo by
+/// more than a clock tick (here: set an hour back, as if the refs had been
+/// left alone that long). Every change git makes afterwards (a ref moved,
+/// deleted, added in a new directory, everything packed) lists as git says.
+#[test]
+fn list_remembers_settled_refs_and_sees_every_change_git_makes() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "a"]).ok();
+    repo.write("src/a.rs", "moved on\n");
+    repo.git(&["commit", "-q", "-am", "moved on"]);
+    repo.rollback(&["checkpoint", "b"]).ok();
+    repo.rollback(&["checkpoint", "sprint/c"]).ok();
+    let set_times = |repo: &TestRepo, back: std::time::SystemTime| {
+        let refs = repo.path.join(".git/refs/tags/checkpoint");
+        let mut paths = vec![repo.path.join(".git/packed-refs")];
+        if refs.is_dir() {
+            paths.extend(
+                walkdir::WalkDir::new(&refs)
+                    .into_iter()
+                    .map(|e| e.unwrap())
+                    .filter(|e| e.file_type().is_dir())
+                    .map(|e| e.into_path()),
+            );
+        }
+        for path in paths.into_iter().filter(|p| p.exists()) {
+            std::fs::File::open(&path)
+                .unwrap()
+                .set_modified(back)
+                .unwrap();
+        }
+    };
+    let hour = std::time::Duration::from_secs(3600);
+    let settle = |repo: &TestRepo| set_times(repo, std::time::SystemTime::now() - hour);
+    let listed = |repo: &TestRepo| -> Vec<(String, String)> {
+        let json = repo.rollback(&["list", "--json"]).ok().json();
+        let mut list: Vec<(String, String)> = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let id = c["id"].as_str().unwrap().to_owned();
+                (id, c["target"].as_str().unwrap().to_owned())
+            })
+            .collect();
+        list.sort();
+        list
+    };
+    let as_git_says = |repo: &TestRepo| -> Vec<(String, String)> {
+        let out = repo.git(&[
+            "for-each-ref",
+            "--format=%(refname:strip=3) %(*objectname)",
+            "refs/tags/checkpoint/",
+        ]);
+        let mut list: Vec<(String, String)> = out
+            .lines()
+            .map(|l| {
+                let (name, target) = l.split_once(' ').unwrap();
+                (name.to_owned(), target.to_owned())
+            })
+            .collect();
+        list.sort();
+        list
+    };
+    let memo = repo.path.join(".git/rollback/list-refs");
+    settle(&repo);
+    assert_eq!(listed(&repo), as_git_says(&repo));
+    assert!(memo.exists(), "a settled reading is remembered");
+    assert_eq!(listed(&repo), as_git_says(&repo), "read from the memo");
+    set_times(&repo, std::time::SystemTime::now() + hour);
+    assert_eq!(listed(&repo), as_git_says(&repo));
+    assert!(!memo.exists(), "a reading as new as the memo is not kept");
+    settle(&repo);
+    let changes: [&[&str]; 4] = [
+        &[
+            "update-ref",
+            "refs/tags/checkpoint/a",
+            "refs/tags/checkpoint/b",
+        ],
+        &["tag", "-d", "checkpoint/b"],
+        &[
+            "update-ref",
+            "refs/tags/checkpoint/new/d",
+            "refs/tags/checkpoint/sprint/c",
+        ],
+        &["pack-refs", "--all"],
+    ];
+    let mut seen = vec![listed(&repo)];
+    for change in changes {
+        repo.git(change);
+        assert_eq!(listed(&repo), as_git_says(&repo), "right after {change:?}");
+        settle(&repo);
+        assert_eq!(
+            listed(&repo),
+            as_git_says(&repo),
+            "settled after {change:?}"
+        );
+        assert_eq!(
+            listed(&repo),
+            as_git_says(&repo),
+            "remembered after {change:?}"
+        );
+        seen.push(listed(&repo));
+    }
+    seen.dedup();
+    assert_eq!(seen.len(), 4, "every change but packing shows: {seen:?}");
+}
