@@ -9,7 +9,7 @@ use gix::bstr::{BString, ByteSlice};
 
 use crate::archive::{self, Entry, Kind, Manifest, Progress, Sink, Source};
 use crate::config::Settings;
-use crate::error::{Context, Error, Result};
+use crate::error::{Context, Error, Hint, Result};
 use crate::pathspec::PathSpec;
 use crate::repo::Repo;
 
@@ -273,7 +273,7 @@ pub fn ensure_space(dir: &Path, needed: u64) -> Result<()> {
                 needed,
                 free
             ))
-            .hint("free some space, prune old backups (git rollback backup prune), or set [backup] dir elsewhere"));
+            .hint(Hint::FreeBackupSpace));
         }
     }
     Ok(())
@@ -441,7 +441,7 @@ pub fn find(dir: &Path, id: &str) -> Result<Manifest> {
         Some(manifest) => Ok(manifest.clone()),
         None => Err(
             Error::usage(format!("backup '{id}' not found in '{}'", dir.display()))
-                .hint("git rollback backup list"),
+                .hint(Hint::ListBackups),
         ),
     }
 }
@@ -558,7 +558,7 @@ fn check_restore(
     if only.is_some() && selection.count == 0 {
         return Err(
             Error::usage(format!("no path of backup '{}' matches", manifest.id))
-                .hint("git rollback backup restore --dry-run lists its files"),
+                .hint(Hint::ListBackupFiles),
         );
     }
     Ok(selection)
@@ -896,7 +896,7 @@ pub fn restore_into(
                     ""
                 }
             ))
-            .hint("restore into an empty directory, or pass --force to replace them"));
+            .hint(Hint::RestoreIntoEmptyOrForce));
         }
     }
     let restored = Restored {

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 use crate::repo::Repo;
 
 /// A command to run after the operation.
@@ -147,7 +147,7 @@ pub fn ensure_runnable(repo: &Repo, check: &Check) -> Result<()> {
             "{} command '{}' cannot run: '{program}' was not found",
             check.name, check.command
         ))
-        .hint("fix the command in .rollback.toml or git config, or pass --no-test"))
+        .hint(Hint::FixTestCommand))
     }
 }
 

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::config::Settings;
-use crate::error::Result;
+use crate::error::{Hint, Result};
 use crate::repo::Repo;
 
 /// One item of the checklist.
@@ -14,16 +14,17 @@ pub struct Item {
     /// `ok`, `warn` or `fail`.
     pub state: String,
     pub detail: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hint: Option<String>,
+    /// What to do about a warning or failure, worded by the command line.
+    #[serde(skip)]
+    pub hint: Option<Hint>,
 }
 
-fn item(name: &str, state: &str, detail: String, hint: Option<&str>) -> Item {
+fn item(name: &str, state: &str, detail: String, hint: Option<Hint>) -> Item {
     Item {
         name: name.to_owned(),
         state: state.to_owned(),
         detail,
-        hint: hint.map(str::to_owned),
+        hint,
     }
 }
 
@@ -51,7 +52,7 @@ pub fn run(repo: &Repo, settings: &Settings, quick: bool) -> Result<Vec<Item>> {
             "checkpoints",
             "fail",
             why.join("; "),
-            Some("remove or fix those tags (git tag -d)"),
+            Some(Hint::RemoveBadTags),
         )
     });
     if checkpoints.is_empty() {
@@ -59,7 +60,7 @@ pub fn run(repo: &Repo, settings: &Settings, quick: bool) -> Result<Vec<Item>> {
             "checkpoints",
             "warn",
             "there is no checkpoint to roll back to".into(),
-            Some("git rollback checkpoint"),
+            Some(Hint::MakeCheckpoint),
         ));
     }
 
@@ -76,7 +77,7 @@ pub fn run(repo: &Repo, settings: &Settings, quick: bool) -> Result<Vec<Item>> {
                 "baseline",
                 "fail",
                 format!("baseline '{baseline}' is not a checkpoint"),
-                Some("git config rollback.baseline <checkpoint>"),
+                Some(Hint::SetBaselineCheckpoint),
             ),
         });
     }
@@ -116,7 +117,7 @@ pub fn run(repo: &Repo, settings: &Settings, quick: bool) -> Result<Vec<Item>> {
                 "backup",
                 "fail",
                 format!("{}: {why}", manifest.id),
-                Some("git rollback backup verify; git rollback backup prune"),
+                Some(Hint::VerifyAndPruneBackups),
             ),
         });
     }
@@ -141,7 +142,7 @@ pub fn run(repo: &Repo, settings: &Settings, quick: bool) -> Result<Vec<Item>> {
                 "hook",
                 "fail",
                 "rollback.prePush is set but the pre-push hook is not installed".into(),
-                Some("git rollback hook install"),
+                Some(Hint::InstallHook),
             )
         });
     }
@@ -159,7 +160,7 @@ pub fn run(repo: &Repo, settings: &Settings, quick: bool) -> Result<Vec<Item>> {
             "disk",
             "warn",
             format!("{free} bytes free, the tracked files take {tree_bytes}"),
-            Some("free space or set [backup] dir elsewhere"),
+            Some(Hint::FreeSpace),
         ),
         Some(free) => item(
             "disk",
@@ -178,12 +179,7 @@ pub fn run(repo: &Repo, settings: &Settings, quick: bool) -> Result<Vec<Item>> {
             "no merge, rebase or other git operation in progress".into(),
             None,
         ),
-        Err(err) => item(
-            "worktree",
-            "fail",
-            err.message,
-            err.hints.first().map(String::as_str),
-        ),
+        Err(err) => item("worktree", "fail", err.message, err.hints.first().cloned()),
     });
 
     // What each stage's levels need.
@@ -225,7 +221,7 @@ pub fn run(repo: &Repo, settings: &Settings, quick: bool) -> Result<Vec<Item>> {
                 "stage",
                 "fail",
                 format!("stage '{}' lacks {}", stage.name, missing.join(", ")),
-                Some("make them, or fix .rollback.toml"),
+                Some(Hint::MakeOrFixStageNeeds),
             )
         });
     }

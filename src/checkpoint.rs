@@ -7,7 +7,7 @@ use gix::refs::transaction::PreviousValue;
 use gix::ObjectId;
 use serde::Serialize;
 
-use crate::error::{Context, Error, Result};
+use crate::error::{Context, Error, Hint, Result};
 use crate::ledger::{self, Event};
 use crate::repo::Repo;
 use crate::snapshot::{self, Counts, State};
@@ -65,10 +65,9 @@ pub fn validate_name(name: &str) -> Result<gix::refs::FullName> {
         return Err(Error::usage(format!(
             "'{name}' is not a valid checkpoint name: it starts with '{prefix}'"
         ))
-        .hint(format!(
-            "give the name alone: `git rollback checkpoint {}` makes {PREFIX}<name>",
-            name.rsplit('/').next().unwrap_or(name)
-        )));
+        .hint(Hint::CheckpointNameAlone {
+            name: name.rsplit('/').next().unwrap_or(name).to_owned(),
+        }));
     }
     const MAX_NAME: usize = 200;
     if name.len() > MAX_NAME {
@@ -76,17 +75,17 @@ pub fn validate_name(name: &str) -> Result<gix::refs::FullName> {
             "checkpoint name of {} bytes is too long (at most {MAX_NAME})",
             name.len()
         ))
-        .hint("the name becomes a file name under .git/refs/tags/checkpoint/"));
+        .hint(Hint::NameIsAFileName));
     }
     if name.is_empty() || name.starts_with('-') {
         return Err(Error::usage(format!(
             "'{name}' is not a valid checkpoint name: it is empty or starts with '-'"
         ))
-        .hint("names follow git's ref rules and may not start with '-' (it reads as an option)"));
+        .hint(Hint::NameNotAnOption));
     }
     gix::refs::FullName::try_from(full.as_str()).map_err(|err| {
         Error::usage(format!("'{name}' is not a valid checkpoint name: {err}"))
-            .hint("names follow git's ref rules: no spaces, '..', '~', '^', ':', '?', '*', '[', '\\' or trailing '.lock'")
+            .hint(Hint::RefNameRules)
     })
 }
 
@@ -127,7 +126,7 @@ pub fn create(repo: &Repo, options: CreateOptions) -> Result<Created> {
             validate_name(&name)?;
             if !options.force && find(repo, &name)?.is_some() {
                 return Err(Error::usage(format!("checkpoint '{name}' already exists"))
-                    .hint("pick another name, or pass --force to move it"));
+                    .hint(Hint::OtherNameOrForce));
             }
             name
         }
@@ -380,9 +379,9 @@ fn read_fields(repo: &Repo, name: &str, raw: ObjectId) -> Result<Fields> {
         Error::refused(format!(
             "checkpoint '{name}' points at a {kind}, not a commit"
         ))
-        .hint(format!(
-            "it was not made by git rollback; remove it with `git tag -d checkpoint/{name}`"
-        ))
+        .hint(Hint::NotACheckpoint {
+            name: name.to_owned(),
+        })
     };
     let object = repo.git.find_object(raw)?;
     let (target, tagged) = match object.kind {
@@ -552,9 +551,11 @@ pub fn delete_or_rename(
             validate_name(new)?;
             if find(repo, new)?.is_some() {
                 return Err(
-                    Error::usage(format!("checkpoint '{new}' already exists")).hint(format!(
-                        "delete it first: git rollback checkpoint --delete {new}"
-                    )),
+                    Error::usage(format!("checkpoint '{new}' already exists")).hint(
+                        Hint::DeleteCheckpointFirst {
+                            name: new.to_owned(),
+                        },
+                    ),
                 );
             }
             let tag = repo.git.find_object(raw)?;
@@ -939,13 +940,13 @@ pub fn resolve(repo: &Repo, name: &str) -> Result<Checkpoint> {
     let error = Error::usage(format!("checkpoint '{name}' not found"));
     Err(if close.is_empty() {
         if all.is_empty() {
-            error.hint("there are no checkpoints yet: git rollback checkpoint")
+            error.hint(Hint::NoCheckpointsYet)
         } else {
-            error.hint("git rollback list")
+            error.hint(Hint::ListCheckpoints)
         }
     } else {
-        let names: Vec<&str> = close.iter().take(5).map(|(_, n)| *n).collect();
-        error.hint(format!("did you mean {}?", names.join(", ")))
+        let names = close.iter().take(5).map(|(_, n)| n.to_string()).collect();
+        error.hint(Hint::DidYouMean { names })
     })
 }
 

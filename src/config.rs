@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 use crate::repo::Repo;
 
 /// The project config file, at the work tree root.
@@ -158,9 +158,7 @@ pub fn parse(text: &str) -> Result<ProjectFile> {
             Error::usage(format!(
                 "{FILE}: env_file = '{env_file}' is not a file inside the work tree"
             ))
-            .hint(
-                "give a path relative to the work tree root, without '..' or .git (e.g. \".env\")",
-            )
+            .hint(Hint::EnvFileInside)
         })?;
     }
     validate(&project)?;
@@ -170,9 +168,7 @@ pub fn parse(text: &str) -> Result<ProjectFile> {
 /// Everything in the file is checked when it is read, whatever part the
 /// command uses: a mistake in a stage fails `to` too, before any change.
 fn validate(project: &ProjectFile) -> Result<()> {
-    let bad = |what: String, hint: &str| {
-        Err(Error::usage(format!("{FILE}: {what}")).hint(hint.to_owned()))
-    };
+    let bad = |what: String, hint: Hint| Err(Error::usage(format!("{FILE}: {what}")).hint(hint));
     let inside = |path: &str| {
         let path = path.trim_start_matches("./").trim_end_matches('/');
         path.is_empty() || crate::archive::check_entry_path(path).is_ok()
@@ -180,15 +176,12 @@ fn validate(project: &ProjectFile) -> Result<()> {
     let mut names = std::collections::BTreeSet::new();
     for stage in &project.stage {
         if stage.name.trim().is_empty() {
-            return bad(
-                "a [[stage]] has an empty name".into(),
-                "give every stage a name",
-            );
+            return bad("a [[stage]] has an empty name".into(), Hint::StageName);
         }
         if !names.insert(stage.name.as_str()) {
             return bad(
                 format!("two stages are named '{}'", stage.name),
-                "stage names must be unique",
+                Hint::UniqueStageNames,
             );
         }
         if let Some(path) = stage.paths.iter().find(|p| !inside(p)) {
@@ -197,7 +190,7 @@ fn validate(project: &ProjectFile) -> Result<()> {
                     "stage '{}': path '{path}' is not inside the work tree",
                     stage.name
                 ),
-                "paths are relative to the work tree root, without '..' or .git",
+                Hint::StagePathInside,
             );
         }
         if let Some(map) = stage.map.as_deref().filter(|m| !inside(m)) {
@@ -206,7 +199,7 @@ fn validate(project: &ProjectFile) -> Result<()> {
                     "stage '{}': map '{map}' is not a file inside the work tree",
                     stage.name
                 ),
-                "give the map's path relative to the work tree root",
+                Hint::MapPathInside,
             );
         }
         let is_name = |key: &str| {
@@ -221,7 +214,7 @@ fn validate(project: &ProjectFile) -> Result<()> {
                     "stage '{}': toggle '{key}' is not a variable name",
                     stage.name
                 ),
-                "toggles are NAME = \"value\" with NAME of letters, digits and _",
+                Hint::ToggleName,
             );
         }
     }
@@ -238,8 +231,10 @@ fn validate(project: &ProjectFile) -> Result<()> {
             );
             if gix::refs::FullName::try_from(name.as_str()).is_err() || !pattern.contains("{n}") {
                 return bad(
-                    format!("[sprint] {key} = '{pattern}' does not make a branch name for each sprint"),
-                    "use a branch name with {n} (and optionally {timestamp}), e.g. \"refactor/sprint-{n}-retry\"",
+                    format!(
+                        "[sprint] {key} = '{pattern}' does not make a branch name for each sprint"
+                    ),
+                    Hint::SprintBranchPattern,
                 );
             }
         }
@@ -255,7 +250,7 @@ fn validate(project: &ProjectFile) -> Result<()> {
             if crate::steps::parse_duration(text).is_none() {
                 return bad(
                     format!("{whose}verify_interval = '{text}' is not a duration"),
-                    "write it as 500ms, 5s, 2m or 1h",
+                    Hint::DurationForm,
                 );
             }
         }
@@ -263,7 +258,7 @@ fn validate(project: &ProjectFile) -> Result<()> {
     if project.backup.keep == Some(0) {
         return bad(
             "[backup] keep = 0 would prune every backup".into(),
-            "keep at least 1",
+            Hint::KeepAtLeastOne,
         );
     }
     Ok(())
@@ -282,9 +277,7 @@ fn parse_toml(text: &str) -> Result<ProjectFile> {
             })
             .map(|n| format!(" line {n}:"))
             .unwrap_or_default();
-        Error::usage(format!("{FILE}:{line} {}", err.message().trim())).hint(format!(
-            "fix {FILE}; its keys: verify, env_file, before, after, notify, verify_retries, verify_interval, [sprint] retry_branch/backup_branch, [files] test/test_map, [backup] dir/include_ignored/keep, [[stage]] name/checkpoint/paths/toggles/verify/map/backup and the steps (README.md, Configuration)"
-        ))
+        Error::usage(format!("{FILE}:{line} {}", err.message().trim())).hint(Hint::ConfigKeys)
     })
 }
 
@@ -325,7 +318,9 @@ pub fn load(repo: &Repo) -> Result<Settings> {
                     Error::usage(format!(
                         "git config {VERIFY_INTERVAL_KEY}: '{text}' is not a duration"
                     ))
-                    .hint(format!("git config {VERIFY_INTERVAL_KEY} 5s"))
+                    .hint(Hint::SetDuration {
+                        key: VERIFY_INTERVAL_KEY.into(),
+                    })
                 })?,
                 None => project
                     .verify_interval
@@ -342,8 +337,7 @@ pub fn load(repo: &Repo) -> Result<Settings> {
 /// never silently ignored).
 pub fn git_boolean(repo: &Repo, key: &str) -> Result<Option<bool>> {
     repo.git.config_snapshot().try_boolean(key).map_err(|err| {
-        Error::usage(format!("git config {key}: {err}"))
-            .hint(format!("set it to true or false: git config {key} true"))
+        Error::usage(format!("git config {key}: {err}")).hint(Hint::SetBoolean { key: key.into() })
     })
 }
 
@@ -351,8 +345,7 @@ pub fn git_boolean(repo: &Repo, key: &str) -> Result<Option<bool>> {
 /// error naming the key.
 pub fn git_number(repo: &Repo, key: &str) -> Result<Option<u64>> {
     let bad = |what: String| {
-        Error::usage(format!("git config {key}: {what}"))
-            .hint(format!("set it to a whole number: git config {key} 10"))
+        Error::usage(format!("git config {key}: {what}")).hint(Hint::SetNumber { key: key.into() })
     };
     match repo.git.config_snapshot().try_integer(key) {
         Ok(None) => Ok(None),

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::check::{Check, CheckResult};
 use crate::config::Settings;
-use crate::error::{Context, Error, Result};
+use crate::error::{Context, Error, Hint, Result};
 use crate::ledger::Kind;
 use crate::operation::{self, HeadAfter, Outcome, Request, Target};
 use crate::repo::{git_cli_in, Repo};
@@ -160,8 +160,7 @@ pub fn drill(repo: &Repo, settings: &Settings, options: Options) -> Result<Drill
                 .into_iter()
                 .next()
                 .ok_or_else(|| {
-                    Error::usage("there is no checkpoint to drill")
-                        .hint("create one with `git rollback checkpoint`, or name one")
+                    Error::usage("there is no checkpoint to drill").hint(Hint::MakeOrNameCheckpoint)
                 })?,
         }),
     };

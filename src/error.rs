@@ -1,11 +1,14 @@
 //! One error type for the whole tool: what went wrong, what kind of failure it
-//! is (which decides the exit code), and an optional hint for the user.
+//! is (which decides the exit code), and what the user can do about it as
+//! [`Hint`]s: data the command-line layer words (`src/cmd/hints.rs`), so the
+//! library names no command, flag or file to edit in prose.
 //!
 //! Any `std::error::Error` (gix's, io's, serde's) converts into it with `?`, so
 //! the engine never loses the underlying message; domain errors are built with
-//! the constructors below and carry a hint.
+//! the constructors below and carry hints.
 
 use std::fmt;
+use std::path::PathBuf;
 
 /// What kind of failure this is; each kind has one exit code (README: Exit codes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,13 +35,167 @@ impl Kind {
     }
 }
 
-/// An error with its kind and an optional hint, printed git-style as
-/// `error: …` and `hint: …`.
+/// What the user can do about an error (or a failed readiness check), as
+/// data: the command-line layer words each one as a `hint:` line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hint {
+    // The repository and git's own state.
+    NotARepository {
+        cause: String,
+    },
+    ReftableUnsupported,
+    BareRepository,
+    SetWorkTree {
+        path: PathBuf,
+    },
+    SetIdentity,
+    FirstCommit,
+    FinishOrAbort {
+        abort: String,
+    },
+    ResolveConflicts,
+    RepositoryDamaged,
+    // Locks: ours, and git's lock files.
+    LockHeld {
+        path: PathBuf,
+    },
+    LockOfAnotherHost {
+        pid: i32,
+        path: PathBuf,
+    },
+    /// Git lock files older than a dead operation's lock, quoted.
+    RemoveOldGitLocks {
+        names: Vec<String>,
+    },
+    RefLocked {
+        path: PathBuf,
+    },
+    IndexLocked {
+        path: PathBuf,
+    },
+    WaitForWriters,
+    // Filters.
+    FixFilter,
+    ConfigureFilter {
+        driver: String,
+        side: String,
+    },
+    // Checkpoints.
+    CheckpointNameAlone {
+        name: String,
+    },
+    NameIsAFileName,
+    NameNotAnOption,
+    RefNameRules,
+    OtherNameOrForce,
+    NotACheckpoint {
+        name: String,
+    },
+    DeleteCheckpointFirst {
+        name: String,
+    },
+    NoCheckpointsYet,
+    ListCheckpoints,
+    DidYouMean {
+        names: Vec<String>,
+    },
+    MakeOrNameCheckpoint,
+    MakeCheckpoint,
+    SetBaselineCheckpoint,
+    RemoveBadTags,
+    GuardTarget,
+    SprintCheckpoint {
+        n: u32,
+    },
+    // Operations and their log.
+    PathsRelative,
+    RepositoryInTheWay,
+    IgnoredInTheWay,
+    FixStepOrNoSteps,
+    FixTestCommand,
+    UndoRestores {
+        id: String,
+    },
+    UndoReverses {
+        id: String,
+    },
+    LogMarksUndone,
+    UndoOneAtATime,
+    LogListsIds,
+    LogLists,
+    RedoExplained,
+    // Backups.
+    FreeBackupSpace,
+    FreeSpace,
+    ListBackups,
+    ListBackupFiles,
+    RestoreIntoEmptyOrForce,
+    VerifyAndPruneBackups,
+    // Maps, moves and stages.
+    ShowMap,
+    ResolveMoveConflicts {
+        forcible: bool,
+    },
+    StageNames {
+        names: Vec<String>,
+    },
+    EnvFileIsAFile,
+    StageNeedsCheckpoint,
+    StageNeedsBackup,
+    MakeOrFixStageNeeds,
+    // The configuration.
+    EnvFileInside,
+    StageName,
+    UniqueStageNames,
+    StagePathInside,
+    MapPathInside,
+    ToggleName,
+    SprintBranchPattern,
+    DurationForm,
+    KeepAtLeastOne,
+    ConfigKeys,
+    SetDuration {
+        key: String,
+    },
+    SetBoolean {
+        key: String,
+    },
+    SetNumber {
+        key: String,
+    },
+    // The pre-push hook.
+    InstallHook,
+    HooksDirInstead,
+    ChainExistingHook,
+    PrePushInput,
+    // Recovering a sprint's work.
+    ListBackupBranches,
+    SetBaseline,
+    RecoverDryRun {
+        branch: String,
+        onto: String,
+    },
+    CommitOrCheckpointFirst,
+    // Sync.
+    SyncAgain,
+    ListRemotes,
+    CheckRemote,
+    RenameOursThenSync {
+        name: String,
+    },
+    ForeignNotes,
+    PushRefused,
+    /// Worded by the command-line layer itself; the library never builds it.
+    Worded(String),
+}
+
+/// An error with its kind and hints, printed git-style as `error: …` and
+/// `hint: …`.
 #[derive(Debug)]
 pub struct Error {
     pub kind: Kind,
     pub message: String,
-    pub hints: Vec<String>,
+    pub hints: Vec<Hint>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -64,9 +221,9 @@ impl Error {
         Self::new(Kind::Refused, message)
     }
 
-    /// Add a hint line (`hint: …`).
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hints.push(hint.into());
+    /// Add a hint (a `hint: …` line).
+    pub fn hint(mut self, hint: Hint) -> Self {
+        self.hints.push(hint);
         self
     }
 

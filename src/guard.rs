@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::check::Check;
 use crate::config::Settings;
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 use crate::ledger::Kind;
 use crate::operation::{self, HeadAfter, Outcome, Request, Target};
 use crate::repo::Repo;
@@ -68,7 +68,7 @@ pub fn default_target(repo: &Repo, settings: &Settings) -> Result<String> {
         (None, None) => Err(Error::usage(
             "no checkpoint to fall back to: none is named stable*, and rollback.baseline is not set",
         )
-        .hint("name one with --to CHECKPOINT (or --stage NAME --level L), or make one: git rollback checkpoint stable")),
+        .hint(Hint::GuardTarget)),
     }
 }
 

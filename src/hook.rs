@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use gix::ObjectId;
 
 use crate::checkpoint::{self, CreateOptions};
-use crate::error::{Context, Error, Result};
+use crate::error::{Context, Error, Hint, Result};
 use crate::ledger::{self, Event};
 use crate::repo::Repo;
 
@@ -254,7 +254,7 @@ pub fn install(repo: &Repo, force: bool, method: Method) -> Result<Status> {
                 "hooks defined in the configuration need git {major}.{minor} or later (this is {})",
                 version.map_or("an unknown version".to_owned(), |(a, b)| format!("{a}.{b}"))
             ))
-            .hint("`git rollback hook install` writes into the hooks directory instead"))
+            .hint(Hint::HooksDirInstead))
         }
         Method::Config | Method::Auto if config_hooks => install_config(repo),
         _ => install_file(repo, force),
@@ -323,7 +323,7 @@ fn install_file(repo: &Repo, force: bool) -> Result<Status> {
                 "the pre-push hook '{}' is not a shell script: left alone",
                 path.display()
             ))
-            .hint("`git rollback hook install --force` keeps it and runs it after ours"));
+            .hint(Hint::ChainExistingHook));
         }
         Ok(_) => {
             let chained = dir.join(CHAINED);
@@ -402,9 +402,8 @@ pub fn parse_updates(text: &str, hash: gix::hash::Kind) -> Result<Vec<Update>> {
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let fields: Vec<&str> = line.split_whitespace().collect();
         let bad = || {
-            Error::usage(format!("unexpected pre-push input line: '{line}'")).hint(
-                "git gives the hook `<local ref> <local oid> <remote ref> <remote oid>` lines",
-            )
+            Error::usage(format!("unexpected pre-push input line: '{line}'"))
+                .hint(Hint::PrePushInput)
         };
         let [local_ref, local, remote_ref, remote] = fields[..] else {
             return Err(bad());

@@ -70,7 +70,7 @@ impl Operation {
                 message: format!(
                     "interrupted: operation {id} had started writing, so it finished first"
                 ),
-                hints: vec![format!("`git rollback undo {id}` reverses it")],
+                hints: vec![crate::error::Hint::UndoReverses { id: id.to_owned() }],
             });
         }
         Ok(())

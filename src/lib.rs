@@ -34,4 +34,4 @@ pub mod steps;
 pub mod sync;
 pub mod trace;
 
-pub use error::{Error, Kind, Result};
+pub use error::{Error, Hint, Kind, Result};

@@ -11,7 +11,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 use crate::repo::Repo;
 
 /// `git config rollback.lockTimeout`: how long to wait for the lock, in milliseconds.
@@ -176,15 +176,11 @@ impl Lock {
                 ));
                 Err(
                     match Holder::parse(&text).filter(|h| !process_exists(h.pid)) {
-                        Some(h) => error.hint(format!(
-                            "process {} is not running, but it may have run on another host: check `git rollback log`, then remove '{}'",
-                            h.pid,
-                            path.display()
-                        )),
-                        None => error.hint(format!(
-                            "wait for it to finish; if no such process is running, remove '{}'",
-                            path.display()
-                        )),
+                        Some(h) => error.hint(Hint::LockOfAnotherHost {
+                            pid: h.pid,
+                            path: path.clone(),
+                        }),
+                        None => error.hint(Hint::LockHeld { path: path.clone() }),
                     },
                 )
             }
@@ -255,10 +251,7 @@ fn remove_git_locks(repo: &Repo, holder: &Holder) -> Result<Vec<std::path::PathB
             holder.what,
             names.join(", ")
         ))
-        .hint(format!(
-            "if no git process is running, remove them (rm {}), then run the command again",
-            names.join(" ")
-        )));
+        .hint(Hint::RemoveOldGitLocks { names }));
     }
     for lock in &own {
         std::fs::remove_file(lock)

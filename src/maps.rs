@@ -3,7 +3,7 @@
 //! ledger. Both are operations (see [`crate::operation`]), so `undo`
 //! reverses them.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 use crate::ledger::{self, Kind};
 use crate::migration::{self, Map, Move};
 use crate::operation::{self, HeadAfter, Outcome, Request, Step, Target};
@@ -99,8 +99,7 @@ pub fn revert(repo: &Repo, which: Which, force: bool, dry_run: bool) -> Result<O
     let (map, reference, captured, description) = resolve(repo, which)?;
     if map.moves.is_empty() {
         return Err(
-            Error::usage(format!("the map ({description}) has no moves"))
-                .hint("git rollback map show"),
+            Error::usage(format!("the map ({description}) has no moves")).hint(Hint::ShowMap),
         );
     }
     let mut request = Request::new(

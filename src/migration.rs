@@ -13,7 +13,7 @@ use gix::bstr::{BString, ByteSlice};
 use gix::ObjectId;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 use crate::ledger::{Event, Kind};
 use crate::repo::Repo;
 use crate::snapshot::{self, Blob, State};
@@ -333,11 +333,7 @@ pub fn conflicts(repo: &Repo, state: &State, moves: &[Move]) -> Result<Vec<Confl
 /// The refusal for `conflicts`, each on its own line; `forcible`: whether
 /// the command takes `--force` to go over the conflicts that allow it.
 fn conflict_error(what: &str, conflicts: &[Conflict], forcible: bool) -> Error {
-    let hint = if forcible && conflicts.iter().any(Conflict::is_forcible) {
-        "nothing was moved; resolve the conflicts (or --force to replace what is in the way of a destination) and try again"
-    } else {
-        "nothing was moved; resolve the conflicts and try again"
-    };
+    let forcible = forcible && conflicts.iter().any(Conflict::is_forcible);
     Error::refused(format!(
         "{what}: {} conflict{}:\n  {}",
         conflicts.len(),
@@ -348,7 +344,7 @@ fn conflict_error(what: &str, conflicts: &[Conflict], forcible: bool) -> Error {
             .collect::<Vec<_>>()
             .join("\n  ")
     ))
-    .hint(hint)
+    .hint(Hint::ResolveMoveConflicts { forcible })
 }
 
 /// Carry out `moves` on `current`, all or nothing.

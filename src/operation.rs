@@ -10,7 +10,7 @@ use gix::ObjectId;
 use serde::Serialize;
 
 use crate::check::{self, Check, CheckResult};
-use crate::error::{Context, Error, Result};
+use crate::error::{Context, Error, Hint, Result};
 use crate::ledger::{self, Event};
 use crate::pathspec::PathSpec;
 use crate::repo::{Head, Repo};
@@ -449,8 +449,11 @@ pub fn prepare(repo: &Repo, mut request: Request) -> Result<Prepared> {
         let trees = [capture.state.trees(), target.trees()].concat();
         let unmatched = only.unmatched(repo, planned, &trees)?;
         if !unmatched.is_empty() {
-            return Err(Error::usage(format!("pathspec '{}' did not match any file", unmatched.join("', '")))
-                .hint("paths are relative to the current directory; a glob needs quotes so the shell leaves it alone"));
+            return Err(Error::usage(format!(
+                "pathspec '{}' did not match any file",
+                unmatched.join("', '")
+            ))
+            .hint(Hint::PathsRelative));
         }
     }
     // A backup's entries: checked against the work tree (nothing escapes
@@ -471,14 +474,14 @@ pub fn prepare(repo: &Repo, mut request: Request) -> Result<Prepared> {
             "a repository is in the way: {}",
             list(&blocked.repositories)
         ))
-        .hint("its commits, uncommitted and untracked files would be lost; move it away (or commit, push and remove it) first"));
+        .hint(Hint::RepositoryInTheWay));
     }
     if !blocked.ignored.is_empty() {
         return Err(Error::refused(format!(
             "ignored files would be overwritten: {}",
             list(&blocked.ignored)
         ))
-        .hint("move them away (or `git rollback backup create --include-ignored`) and try again"));
+        .hint(Hint::IgnoredInTheWay));
     }
     let restored = plan
         .worktree
@@ -590,7 +593,7 @@ pub fn commit(repo: &Repo, prepared: Prepared) -> Result<Outcome> {
                 "the before step `{command}` failed (exit {}); nothing was changed",
                 before.status.unwrap_or(-1)
             ))
-            .hint("fix it, or run the rollback with --no-steps"));
+            .hint(Hint::FixStepOrNoSteps));
         }
         outcome.steps.push(before);
     }
@@ -610,9 +613,7 @@ pub fn commit(repo: &Repo, prepared: Prepared) -> Result<Outcome> {
             "files changed while the operation was being prepared: {}",
             list(&changed)
         ))
-        .hint(
-            "nothing was changed; wait until nothing is writing to the work tree, then try again",
-        ));
+        .hint(Hint::WaitForWriters));
     }
 
     crate::trace::phase("checked: changed since");
@@ -631,9 +632,7 @@ pub fn commit(repo: &Repo, prepared: Prepared) -> Result<Outcome> {
                 blob.id,
                 path.to_str_lossy()
             ))
-            .hint(
-                "nothing was changed; the repository is damaged: `git fsck` names what is wrong",
-            ));
+            .hint(Hint::RepositoryDamaged));
         }
     }
     crate::trace::phase("checked: objects");
@@ -710,10 +709,9 @@ pub fn commit(repo: &Repo, prepared: Prepared) -> Result<Outcome> {
     let event = record(repo, &request, &capture, event, applied, &paths)?;
 
     let undo_hint = |err: Error| {
-        err.hint(format!(
-            "the state before this operation is saved; `git rollback undo {}` restores it",
-            event.id
-        ))
+        err.hint(Hint::UndoRestores {
+            id: event.id.clone(),
+        })
     };
     snapshot::apply(repo, &plan, index_lock).map_err(undo_hint)?;
     if let (Some(archive), Some(staging)) = (&archive, &staging) {
@@ -933,12 +931,8 @@ fn ensure_unlocked<'a>(
         let lock = base.join(format!("{name}.lock"));
         if lock.exists() {
             return Err(
-                Error::refused(format!("'{name}' is locked: '{}' exists", lock.display())).hint(
-                    format!(
-                        "another git process is updating it; if none is running (a killed one left it): rm '{}'",
-                        lock.display()
-                    ),
-                ),
+                Error::refused(format!("'{name}' is locked: '{}' exists", lock.display()))
+                    .hint(Hint::RefLocked { path: lock }),
             );
         }
     }
@@ -1350,7 +1344,7 @@ pub fn reverse_through(repo: &Repo, events: &[Event], operation: &Event) -> Resu
                 "operation '{}' is not in effect here (undone already, or not made in this worktree)",
                 operation.id
             ))
-            .hint("git rollback log marks undone operations")
+            .hint(Hint::LogMarksUndone)
         })?;
     let through = &history.done[start..];
     // A path-limited snapshot holds only its paths: it cannot stand for
@@ -1363,7 +1357,7 @@ pub fn reverse_through(repo: &Repo, events: &[Event], operation: &Event) -> Resu
             "operation '{}' saved only the paths it restored, so the state before it cannot be restored at once",
             limited.id
         ))
-        .hint("undo the operations one at a time with `git rollback undo`"));
+        .hint(Hint::UndoOneAtATime));
     }
     let mut request = reverse(repo, operation, ledger::Kind::Undo)?;
     // HEAD goes back to where it was before the first of them, even if that
@@ -1517,8 +1511,7 @@ pub fn undo_target<'a>(repo: &Repo, events: &'a [Event], id: Option<&str>) -> Re
     match id {
         Some(id) => {
             let event = ledger::find(events, id).ok_or_else(|| {
-                Error::usage(format!("operation '{id}' not found"))
-                    .hint("git rollback log lists operations and their ids")
+                Error::usage(format!("operation '{id}' not found")).hint(Hint::LogListsIds)
             })?;
             if !event.is_undoable() {
                 return Err(Error::usage(format!(
@@ -1538,10 +1531,10 @@ pub fn undo_target<'a>(repo: &Repo, events: &'a [Event], id: Option<&str>) -> Re
         // undo is reversed too, not walked past).
         None => match interrupted(repo, events)? {
             Some(event) => Ok(event),
-            None => history(repo, events)?.done.pop().ok_or_else(|| {
-                Error::usage("there is no operation to undo")
-                    .hint("git rollback log lists operations")
-            }),
+            None => history(repo, events)?
+                .done
+                .pop()
+                .ok_or_else(|| Error::usage("there is no operation to undo").hint(Hint::LogLists)),
         },
     }
 }
@@ -1569,8 +1562,8 @@ pub fn find_interrupted(repo: &Repo) -> Result<Option<Event>> {
 /// The undo that `redo` reverses: the last of a run of undos with no new
 /// operation since.
 pub fn redo_target<'a>(repo: &Repo, events: &'a [Event]) -> Result<&'a Event> {
-    history(repo, events)?.redo.pop().ok_or_else(|| {
-        Error::usage("there is nothing to redo")
-            .hint("redo re-applies what `git rollback undo` reverted, until a new operation")
-    })
+    history(repo, events)?
+        .redo
+        .pop()
+        .ok_or_else(|| Error::usage("there is nothing to redo").hint(Hint::RedoExplained))
 }

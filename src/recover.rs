@@ -11,7 +11,7 @@
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 use crate::ledger::{self, Event};
 use crate::repo::Repo;
 
@@ -89,7 +89,7 @@ pub fn recover(
 ) -> Result<Recovered> {
     let from = commit_of(repo, &options.branch)?.ok_or_else(|| {
         Error::usage(format!("'{}' is not a branch or a commit", options.branch))
-            .hint("git branch --list 'backup/*' lists the branches sprints saved")
+            .hint(Hint::ListBackupBranches)
     })?;
     let onto_name = options
         .onto
@@ -97,7 +97,7 @@ pub fn recover(
         .or_else(|| settings.baseline.clone())
         .ok_or_else(|| {
             Error::usage("no checkpoint to build on: give --onto CHECKPOINT")
-                .hint("or set one for good: git config rollback.baseline NAME")
+                .hint(Hint::SetBaseline)
         })?;
     let onto = crate::checkpoint::resolve(repo, &onto_name)?;
     // A dirty checkpoint's commit is a snapshot: build on the commit it was taken at.
@@ -140,10 +140,10 @@ pub fn recover(
                         "'{rev}' is not one of the commits of '{}' after checkpoint '{}'",
                         options.branch, onto.id
                     ))
-                    .hint(format!(
-                        "`git rollback recover {} --onto {} --dry-run` lists them",
-                        options.branch, onto.id
-                    )))
+                    .hint(Hint::RecoverDryRun {
+                        branch: options.branch.clone(),
+                        onto: onto.id.clone(),
+                    }))
                 }
             }
         }
@@ -186,7 +186,7 @@ pub fn recover(
         return Err(Error::refused(
             "the work tree has uncommitted changes; recover switches to a new branch",
         )
-        .hint("commit them, or keep them with `git rollback checkpoint`, then recover"));
+        .hint(Hint::CommitOrCheckpointFirst));
     }
     let switched = git(repo, &["switch", "--quiet", "-c", &branch, &base])?;
     if !switched.status.success() {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use gix::bstr::ByteSlice;
 
-use crate::error::{Context, Error, Result};
+use crate::error::{Context, Error, Hint, Result};
 
 /// An opened repository with a work tree.
 pub struct Repo {
@@ -147,9 +147,9 @@ impl Repo {
                 "not a git repository (or any of the parent directories): {}",
                 dir.display()
             ))
-            .hint(format!(
-                "run inside a repository, or pass -C <path> ({err})"
-            ))
+            .hint(Hint::NotARepository {
+                cause: err.to_string(),
+            })
         })?
         .to_thread_local();
         // gix reads no reftable refs: refuse before anything is read or written.
@@ -164,13 +164,12 @@ impl Repo {
             return Err(Error::refused(
                 "this repository stores its refs as a reftable, which git-rollback cannot read yet",
             )
-            .hint("nothing was changed; use git itself here, or a clone made with `git clone --ref-format=files`"));
+            .hint(Hint::ReftableUnsupported));
         }
         let workdir = repo
             .workdir()
             .ok_or_else(|| {
-                Error::usage("this operation must be run in a work tree")
-                    .hint("bare repositories have no work tree to roll back")
+                Error::usage("this operation must be run in a work tree").hint(Hint::BareRepository)
             })?
             .to_owned();
         let workdir = std::fs::canonicalize(&workdir).unwrap_or(workdir);
@@ -189,10 +188,9 @@ impl Repo {
                     here.display(),
                     workdir.display()
                 ))
-                .hint(format!(
-                    "set GIT_WORK_TREE={} as well (or run from there)",
-                    workdir.display()
-                )));
+                .hint(Hint::SetWorkTree {
+                    path: workdir.clone(),
+                }));
             }
         }
         Ok(Repo { git: repo, workdir })
@@ -245,9 +243,7 @@ impl Repo {
             .git
             .committer()
             .ok_or_else(|| {
-                Error::usage("no committer identity is configured").hint(
-                    "git config user.name 'Your Name' && git config user.email you@example.com",
-                )
+                Error::usage("no committer identity is configured").hint(Hint::SetIdentity)
             })?
             .context("reading the committer identity")?;
         Ok(sig.to_owned()?)
@@ -276,8 +272,9 @@ impl Repo {
             .referent_name()
             .map(|name| name.as_bstr().to_str_lossy().into_owned());
         let Some(id) = head.id() else {
-            return Err(Error::usage("HEAD has no commit yet (unborn branch)")
-                .hint("make a first commit, then try again"));
+            return Err(
+                Error::usage("HEAD has no commit yet (unborn branch)").hint(Hint::FirstCommit)
+            );
         };
         Ok(Head {
             branch,
@@ -300,8 +297,11 @@ impl Repo {
                 S::Rebase | S::RebaseInteractive => ("rebase", "git rebase --abort"),
                 S::Revert | S::RevertSequence => ("revert", "git revert --abort"),
             };
-            return Err(Error::refused(format!("a {name} is in progress"))
-                .hint(format!("finish it or abort it first (`{abort}`)")));
+            return Err(Error::refused(format!("a {name} is in progress")).hint(
+                Hint::FinishOrAbort {
+                    abort: abort.to_owned(),
+                },
+            ));
         }
         Ok(())
     }

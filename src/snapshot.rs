@@ -19,7 +19,7 @@ use gix::bstr::{BStr, BString, ByteSlice};
 use gix::objs::tree::EntryKind;
 use gix::ObjectId;
 
-use crate::error::{Context, Error, Result};
+use crate::error::{Context, Error, Hint, Result};
 use crate::index_tree;
 use crate::repo::Repo;
 
@@ -338,8 +338,9 @@ pub fn capture(
     let head_commit = match git.head()?.id() {
         Some(id) => git.find_commit(id)?,
         None => {
-            return Err(Error::usage("HEAD has no commit yet (unborn branch)")
-                .hint("make a first commit, then try again"))
+            return Err(
+                Error::usage("HEAD has no commit yet (unborn branch)").hint(Hint::FirstCommit)
+            )
         }
     };
     let head_id = head_commit.id;
@@ -454,7 +455,7 @@ pub fn capture(
                 .collect::<Vec<_>>()
                 .join(", ")
         ))
-        .hint("resolve the conflicts (git add / git rm) or abort the merge first"));
+        .hint(Hint::ResolveConflicts));
     }
 
     // Status trusts the flags of skip-worktree and assume-unchanged entries;
@@ -1071,10 +1072,10 @@ pub fn check_required_filters(repo: &Repo, plan: &Plan) -> Result<()> {
             Ok(_) => None,
         };
         if let Some(why) = failed {
-            return Err(Error::refused(format!(
-                "the checkout filter of '{path}' fails: {why}"
-            ))
-            .hint("nothing was changed; fix the filter (`git config --get-regexp '^filter\\.'`) and try again"));
+            return Err(
+                Error::refused(format!("the checkout filter of '{path}' fails: {why}"))
+                    .hint(Hint::FixFilter),
+            );
         }
     }
     Ok(())
@@ -1141,9 +1142,10 @@ fn refuse_missing_drivers<'a>(
             return Err(Error::refused(format!(
                 "'{path}' needs the required filter '{driver}', which has no {side} command"
             ))
-            .hint(format!(
-                "nothing was changed; configure filter.{driver}.{side} (or .process), e.g. install the tool that provides it (git-lfs: `git lfs install`)"
-            )));
+            .hint(Hint::ConfigureFilter {
+                driver: driver.to_string(),
+                side: side.to_string(),
+            }));
         }
     }
     Ok(())
@@ -1220,15 +1222,22 @@ pub struct IndexLock(gix::lock::File);
 impl IndexLock {
     pub fn acquire(repo: &Repo) -> Result<IndexLock> {
         let path = repo.git.index_path();
-        gix::lock::File::acquire_to_update_resource(&path, gix::lock::acquire::Fail::Immediately, None, 0)
-            .map(IndexLock)
-            .map_err(|_| {
-                Error::refused(format!("the index is locked: '{}.lock' exists", path.display()))
-                    .hint(format!(
-                        "another git process is running (a commit, an editor's git integration); if none is (a killed one left it): rm '{}.lock'",
-                        path.display()
-                    ))
+        gix::lock::File::acquire_to_update_resource(
+            &path,
+            gix::lock::acquire::Fail::Immediately,
+            None,
+            0,
+        )
+        .map(IndexLock)
+        .map_err(|_| {
+            Error::refused(format!(
+                "the index is locked: '{}.lock' exists",
+                path.display()
+            ))
+            .hint(Hint::IndexLocked {
+                path: path.to_owned(),
             })
+        })
     }
 }
 

@@ -14,7 +14,7 @@ use gix::refs::transaction::PreviousValue;
 use crate::check::{self, Check};
 use crate::checkpoint;
 use crate::config::Settings;
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 use crate::ledger::Kind;
 use crate::operation::{self, HeadAfter, Outcome, Request, Target};
 use crate::repo::{Head, Repo};
@@ -203,9 +203,8 @@ pub struct BackedOut {
 /// checkpoint on a new retry branch, as one operation.
 pub fn back_out(repo: &Repo, settings: &Settings, n: u32, options: Options) -> Result<BackedOut> {
     let start = checkpoint::find(repo, &format!("sprint-{n}"))?.ok_or_else(|| {
-        Error::usage(format!("sprint {n} has no start checkpoint 'sprint-{n}'")).hint(format!(
-            "create it when the sprint starts: git rollback checkpoint --sprint {n}"
-        ))
+        Error::usage(format!("sprint {n} has no start checkpoint 'sprint-{n}'"))
+            .hint(Hint::SprintCheckpoint { n })
     })?;
     let start_head = start.state(repo)?.head;
     let head = repo.head()?;

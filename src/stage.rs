@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::archive::Progress;
 use crate::check::Check;
 use crate::config::{self, Settings, Stage};
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 use crate::ledger::Kind;
 use crate::operation::{self, ExactWrite, HeadAfter, Outcome, Request, Step, Target};
 use crate::pathspec::PathSpec;
@@ -67,14 +67,9 @@ pub fn list(settings: &Settings) -> Vec<Listed> {
 pub fn find<'a>(settings: &'a Settings, name: &str) -> Result<&'a Stage> {
     let stages = &settings.project.stage;
     stages.iter().find(|s| s.name == name).ok_or_else(|| {
-        let names: Vec<&str> = stages.iter().map(|s| s.name.as_str()).collect();
-        Error::usage(format!("stage '{name}' is not in {}", config::FILE)).hint(
-            if names.is_empty() {
-                format!("{} has no [[stage]] entries", config::FILE)
-            } else {
-                format!("stages: {}", names.join(", "))
-            },
-        )
+        let names = stages.iter().map(|s| s.name.clone()).collect();
+        Error::usage(format!("stage '{name}' is not in {}", config::FILE))
+            .hint(Hint::StageNames { names })
     })
 }
 
@@ -186,7 +181,7 @@ pub fn roll_back(
             if path.is_dir() {
                 return Err(
                     Error::usage(format!("env file '{env_file}' is a directory"))
-                        .hint("set env_file in .rollback.toml to a file"),
+                        .hint(Hint::EnvFileIsAFile),
                 );
             }
             let old = match std::fs::read_to_string(&path) {
@@ -213,7 +208,7 @@ pub fn roll_back(
         Level::Code => {
             let name_of_checkpoint = stage.checkpoint.as_deref().ok_or_else(|| {
                 Error::usage(format!("stage '{name}' has no checkpoint for --level code"))
-                    .hint("add checkpoint = \"<name>\" to the stage")
+                    .hint(Hint::StageNeedsCheckpoint)
             })?;
             let source = crate::checkpoint::resolve(repo, name_of_checkpoint)?.state(repo)?;
             checkpoint_name = Some(name_of_checkpoint.to_owned());
@@ -248,7 +243,7 @@ pub fn roll_back(
         Level::Full => {
             let id = stage.backup.as_deref().ok_or_else(|| {
                 Error::usage(format!("stage '{name}' has no backup for --level full"))
-                    .hint("add backup = \"latest\" (or an id) to the stage")
+                    .hint(Hint::StageNeedsBackup)
             })?;
             let dir = crate::backup::dir(repo, settings);
             let manifest = crate::backup::find(&dir, id)?;

@@ -24,7 +24,7 @@ use gix::ObjectId;
 use serde::Serialize;
 
 use crate::checkpoint::{self, PREFIX};
-use crate::error::{Context, Error, Result};
+use crate::error::{Context, Error, Hint, Result};
 use crate::ledger::{self, Event, NOTES_REF};
 use crate::repo::Repo;
 
@@ -186,7 +186,7 @@ fn rounds(repo: &Repo, options: &Options, remote: &str, synced: &mut Synced) -> 
     Err(Error::failed(format!(
         "the remote '{remote}' kept changing: gave up after {ATTEMPTS} attempts"
     ))
-    .hint("nothing was lost; run `git rollback sync` again"))
+    .hint(Hint::SyncAgain))
 }
 
 /// The remote to use: a configured remote's name, or a URL or path as git
@@ -216,7 +216,7 @@ fn remote_of(repo: &Repo, name: Option<&str>) -> Result<String> {
     if name.starts_with('-') || !(known || url_or_path) {
         return Err(
             Error::usage(format!("'{name}' is not a remote of this repository"))
-                .hint("`git remote -v` lists the remotes; a URL or a path works too"),
+                .hint(Hint::ListRemotes),
         );
     }
     Ok(name)
@@ -255,7 +255,7 @@ fn fetch(
             "cannot read the remote '{remote}': {}",
             git_says(&listed.stderr)
         ))
-        .hint("check `git remote -v` and that `git ls-remote` works for it"));
+        .hint(Hint::CheckRemote));
     }
     let mut notes = None;
     let mut checkpoints = BTreeMap::new();
@@ -495,9 +495,9 @@ fn diverged(remote: &str, names: &[(String, String, String)]) -> Error {
         },
         list.join(", ")
     ))
-    .hint(format!(
-        "keep both: rename ours (`git rollback checkpoint {first} --rename {first}-mine`), then sync again"
-    ))
+    .hint(Hint::RenameOursThenSync {
+        name: first.to_string(),
+    })
 }
 
 /// What the merged log has for one annotated object.
@@ -534,7 +534,7 @@ fn merge_notes(
             Error::refused(format!(
                 "the remote '{remote}' has a {NOTES_REF} that is not a notes tree ({what}); nothing was changed"
             ))
-            .hint("it was not written by git notes or git rollback; ask whoever pushed it")
+            .hint(Hint::ForeignNotes)
         })?,
         None => BTreeMap::new(),
     };
@@ -838,7 +838,7 @@ fn push(repo: &Repo, remote: &str, specs: &[String]) -> Result<(Pushed, Vec<Stri
         .unwrap_or(&rejected[0]);
     Err(
         Error::failed(format!("the remote '{remote}' refused {target}: {summary}"))
-            .hint("what was fetched is kept here; nothing else was pushed past the refusal"),
+            .hint(Hint::PushRefused),
     )
 }
 

@@ -155,7 +155,11 @@ impl Ui {
         let mut stderr = std::io::stderr().lock();
         let _ = writeln!(stderr, "{}{}", colored("error: ", RED), err.message);
         for hint in &err.hints {
-            let _ = writeln!(stderr, "{}", colored(&format!("hint: {hint}"), YELLOW));
+            let _ = writeln!(
+                stderr,
+                "{}",
+                colored(&format!("hint: {}", crate::cmd::hints::words(hint)), YELLOW)
+            );
         }
     }
 }

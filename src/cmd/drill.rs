@@ -1,6 +1,7 @@
 //! `git rollback drill`: practise a rollback in a temporary worktree.
 
 use git_rollback::drill::{self, Drilled, Options};
+use git_rollback::Hint;
 use git_rollback::{config, Error, Result};
 
 use super::Context;
@@ -123,6 +124,8 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
             "drill {}: a check or step failed (recorded)",
             drilled.id
         ))
-        .hint("your work tree was not touched; `git rollback report ID` shows the drill"))
+        .hint(Hint::Worded(
+            "your work tree was not touched; `git rollback report ID` shows the drill".into(),
+        )))
     }
 }

@@ -8,6 +8,7 @@ use git_rollback::config;
 use git_rollback::ledger::Kind;
 use git_rollback::operation::{self, HeadAfter, Request, Target};
 use git_rollback::pathspec::PathSpec;
+use git_rollback::Hint;
 use git_rollback::{Error, Result};
 
 use super::Context;
@@ -60,8 +61,9 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let source = match args.from.as_deref().or(settings.baseline.as_deref()) {
         Some(name) => checkpoint::resolve(&repo, name)?,
         None => checkpoint::list(&repo)?.into_iter().next().ok_or_else(|| {
-            Error::usage("there is no checkpoint to restore from")
-                .hint("create one with `git rollback checkpoint`, or name one with --from")
+            Error::usage("there is no checkpoint to restore from").hint(Hint::Worded(
+                "create one with `git rollback checkpoint`, or name one with --from".into(),
+            ))
         })?,
     };
     let paths = args

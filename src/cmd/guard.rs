@@ -2,6 +2,7 @@
 
 use git_rollback::guard::{self, Guarded, Options, Rollback};
 use git_rollback::steps::parse_duration;
+use git_rollback::Hint;
 use git_rollback::{config, Error, Result};
 
 use super::Context;
@@ -79,7 +80,7 @@ impl Report for Guarded {
 fn duration(flag: &str, text: &str) -> Result<std::time::Duration> {
     parse_duration(text).ok_or_else(|| {
         Error::usage(format!("{flag} '{text}' is not a duration"))
-            .hint("write it as 500ms, 30s, 2m or 1h")
+            .hint(Hint::Worded("write it as 500ms, 30s, 2m or 1h".into()))
     })
 }
 
@@ -145,10 +146,10 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         },
         guarded.target
     ))
-    .hint(match &outcome.id {
+    .hint(Hint::Worded(match &outcome.id {
         Some(id) => {
             format!("`git rollback undo {id}` reverses it; `git rollback report {id}` describes it")
         }
         None => "nothing was changed (--dry-run)".to_owned(),
-    }))
+    })))
 }

@@ -2,6 +2,7 @@
 //! a checkpoint before a force push or a deletion.
 
 use git_rollback::hook::{self, Kept, Status};
+use git_rollback::Hint;
 use git_rollback::Result;
 
 use super::Context;
@@ -147,7 +148,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
                     return Err(git_rollback::Error::refused(
                         "push refused: not ready for a rollback (rollback.prePush = check)",
                     )
-                    .hint("`git rollback check` lists what fails; `git push --no-verify` skips the hook"));
+                    .hint(Hint::Worded("`git rollback check` lists what fails; `git push --no-verify` skips the hook".into())));
                 }
             }
             let kept = {

@@ -3,6 +3,7 @@
 use git_rollback::ledger::Kind;
 use git_rollback::ledger::{self, Event};
 use git_rollback::operation::{self, Finished};
+use git_rollback::Hint;
 use git_rollback::{Error, Result};
 
 use super::Context;
@@ -64,8 +65,9 @@ fn since(value: &str) -> Result<String> {
                 .and_then(|t| t)
         })
         .map_err(|_| {
-            Error::usage(format!("--since '{value}' is not a time"))
-                .hint("give a date (2026-11-01) or an RFC 3339 time (2026-11-01T09:00:00Z)")
+            Error::usage(format!("--since '{value}' is not a time")).hint(Hint::Worded(
+                "give a date (2026-11-01) or an RFC 3339 time (2026-11-01T09:00:00Z)".into(),
+            ))
         })?;
     Ok(ledger::timestamp(at))
 }
@@ -116,8 +118,9 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     if let Some(id) = &args.operation {
         let events = ledger::read_all(&repo)?;
         let event = ledger::find(&events, id).ok_or_else(|| {
-            Error::usage(format!("operation '{id}' not found"))
-                .hint("git rollback log lists operations and their ids")
+            Error::usage(format!("operation '{id}' not found")).hint(Hint::Worded(
+                "git rollback log lists operations and their ids".into(),
+            ))
         })?;
         return ui.print(&Full(event));
     }
@@ -131,7 +134,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
                 .map(|k| k.as_str())
                 .collect();
             Error::usage(format!("--kind '{name}' is not a kind of event"))
-                .hint(format!("kinds: {}", names.join(", ")))
+                .hint(Hint::Worded(format!("kinds: {}", names.join(", "))))
         })?),
     };
     // Read only as far back as is shown: until N events pass the filters,

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use git_rollback::repo::Repo;
+use git_rollback::Hint;
 use git_rollback::Result;
 
 use crate::ui::Ui;
@@ -18,6 +19,7 @@ mod events;
 mod files;
 mod gc;
 mod guard;
+pub mod hints;
 mod hook;
 mod list;
 mod log;
@@ -167,8 +169,9 @@ impl Context {
 /// Run the parsed command line.
 pub fn run(cli: Cli, ui: &Ui) -> Result<()> {
     let mut cwd = std::env::current_dir().map_err(|err| {
-        git_rollback::Error::usage(format!("cannot read the current directory: {err}"))
-            .hint("it was probably deleted: cd to the repository again")
+        git_rollback::Error::usage(format!("cannot read the current directory: {err}")).hint(
+            Hint::Worded("it was probably deleted: cd to the repository again".into()),
+        )
     })?;
     for dir in &cli.directory {
         cwd = cwd.join(dir);
@@ -336,10 +339,10 @@ pub fn checks_verdict(
             failed.command,
             failed.status.unwrap_or(-1)
         ))
-        .hint(match operation {
+        .hint(Hint::Worded(match operation {
             Some(id) => format!("the rollback stays; `git rollback undo {id}` reverses it"),
             None => "the rollback stays".to_owned(),
-        })),
+        }))),
         None => Ok(()),
     }
 }

@@ -22,10 +22,20 @@ pub struct Args {
     pub quick: bool,
 }
 
-impl Report for Item {
+/// An [`Item`] as printed: its hint worded.
+#[derive(serde::Serialize)]
+struct Line<'a> {
+    #[serde(flatten)]
+    item: &'a Item,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hint: Option<String>,
+}
+
+impl Report for Line<'_> {
     fn human(&self) -> String {
-        let mut line = format!("{:<4}  {:<11} {}\n", self.state, self.name, self.detail);
-        if let (Some(hint), false) = (&self.hint, self.state == "ok") {
+        let item = self.item;
+        let mut line = format!("{:<4}  {:<11} {}\n", item.state, item.name, item.detail);
+        if let (Some(hint), false) = (&self.hint, item.state == "ok") {
             line.push_str(&format!("      {:<11} hint: {hint}\n", ""));
         }
         line
@@ -36,7 +46,14 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let repo = context.repo()?;
     let settings = config::load(&repo)?;
     let items = check_ready::run(&repo, &settings, args.quick)?;
-    ui.print(&items)?;
+    let lines: Vec<Line> = items
+        .iter()
+        .map(|item| Line {
+            item,
+            hint: item.hint.as_ref().map(super::hints::words),
+        })
+        .collect();
+    ui.print(&lines)?;
     let failed = items.iter().filter(|i| i.state == "fail").count();
     if failed > 0 {
         return Err(Error::refused(format!("{failed} check(s) failed")));

@@ -1,6 +1,7 @@
 //! `git rollback recover`: bring the good commits of a failed branch back.
 
 use git_rollback::recover::{self, Options, Recovered};
+use git_rollback::Hint;
 use git_rollback::{config, Error, Result};
 
 use super::{short, Context};
@@ -110,10 +111,12 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
             recovered.branch,
             conflict.paths.join(", ")
         ))
-        .hint("resolve the files, `git add` them and run `git cherry-pick --continue`")
-        .hint(format!(
+        .hint(Hint::Worded(
+            "resolve the files, `git add` them and run `git cherry-pick --continue`".into(),
+        ))
+        .hint(Hint::Worded(format!(
             "or give up with `git cherry-pick --abort` (you stay on {}; `git switch -` goes back)",
             recovered.branch
-        ))),
+        )))),
     }
 }

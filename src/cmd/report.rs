@@ -8,6 +8,7 @@ use git_rollback::ledger::{self, Event};
 use git_rollback::operation::{Applied, Finished};
 use git_rollback::sprint::Failure;
 use git_rollback::stats::is_rollback;
+use git_rollback::Hint;
 use git_rollback::{Error, Result};
 
 use super::{short, Context};
@@ -260,7 +261,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
         .or_else(|| events.iter().find(|e| is_rollback(e) && e.checkpoint.as_deref() == Some(args.operation.as_str())))
         .ok_or_else(|| {
             Error::usage(format!("no rollback '{}' in the operation log", args.operation))
-                .hint("name an operation id from `git rollback log`, or a checkpoint that was rolled back to")
+                .hint(Hint::Worded("name an operation id from `git rollback log`, or a checkpoint that was rolled back to".into()))
         })?;
     let markdown = markdown(event, &events);
     let file = match &args.output {

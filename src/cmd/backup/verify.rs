@@ -1,6 +1,7 @@
 //! `git rollback backup verify`: recompute every hash of one or all backups;
 //! exit 3 when any is damaged.
 
+use git_rollback::Hint;
 use git_rollback::{backup, config, Error, Result};
 
 use crate::cmd::Context;
@@ -47,7 +48,8 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
             .and_then(|manifest| backup::verify(&dir, &manifest, &ui.progress()));
         if let Err(err) = &outcome {
             if err.kind == git_rollback::Kind::Usage {
-                return Err(Error::usage(err.message.clone()).hint("git rollback backup list"));
+                return Err(Error::usage(err.message.clone())
+                    .hint(Hint::Worded("git rollback backup list".into())));
             }
         }
         results.push(Verified {
@@ -59,9 +61,10 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     ui.print(&results)?;
     match results.iter().find(|r| !r.ok) {
         Some(damaged) => Err(
-            Error::refused(damaged.error.clone().unwrap_or_default()).hint(
-                "do not restore a damaged backup; take a new one with `git rollback backup create`",
-            ),
+            Error::refused(damaged.error.clone().unwrap_or_default()).hint(Hint::Worded(
+                "do not restore a damaged backup; take a new one with `git rollback backup create`"
+                    .into(),
+            )),
         ),
         None => Ok(()),
     }

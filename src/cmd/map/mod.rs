@@ -7,6 +7,7 @@ use git_rollback::maps::{self, Which};
 use git_rollback::migration::{self, Map, Move};
 use git_rollback::repo::Repo;
 use git_rollback::snapshot::{self, State};
+use git_rollback::Hint;
 use git_rollback::{checkpoint, Error, Result};
 
 use super::Context;
@@ -156,7 +157,8 @@ fn from_checkpoint(repo: &Repo, name: Option<&str>) -> Result<checkpoint::Checkp
     match name {
         Some(name) => checkpoint::resolve(repo, name),
         None => checkpoint::list(repo)?.into_iter().next().ok_or_else(|| {
-            Error::usage("there is no checkpoint to derive from").hint("name one with --from")
+            Error::usage("there is no checkpoint to derive from")
+                .hint(Hint::Worded("name one with --from".into()))
         }),
     }
 }
