@@ -12,9 +12,29 @@ fn with_remote() -> TestRepo {
 }
 
 /// The user's own pre-push hook, with `text` and permission bits `mode`.
+/// Written by a child process: a file this (multi-threaded) test process
+/// had open for writing could be inherited by another test's fork, and git
+/// would then fail to run it (ETXTBSY).
 fn write_hook(hook: &std::path::Path, text: &str, mode: u32) {
-    std::fs::write(hook, text).unwrap();
-    std::fs::set_permissions(hook, std::fs::Permissions::from_mode(mode)).unwrap();
+    use std::io::Write;
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", "cat > \"$1\" && chmod \"$2\" \"$1\"", "sh"])
+        .arg(hook)
+        .arg(format!("{mode:o}"))
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(
+        std::fs::metadata(hook).unwrap().permissions().mode() & 0o7777,
+        mode
+    );
 }
 
 fn checkpoints(repo: &TestRepo) -> Vec<String> {
