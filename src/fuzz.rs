@@ -99,21 +99,41 @@ pub fn entry_path(bytes: &[u8]) {
 struct Quiet;
 impl archive::Progress for Quiet {}
 
-/// A backup of three files written once per process, with its manifest.
+/// A backup of three files with its manifest, made once per process in a
+/// temporary directory that lives as long as the process. (A static is
+/// never dropped, so the directory is removed when the last reference to
+/// it goes: the `TempDir` is kept beside it and removed by
+/// [`remove_valid_backup`]; what a killed fuzzer leaves is one small
+/// directory.)
 fn valid_backup() -> Option<&'static (PathBuf, Manifest)> {
-    static BACKUP: OnceLock<Option<(PathBuf, Manifest)>> = OnceLock::new();
     BACKUP
         .get_or_init(|| {
-            let dir = tempfile::tempdir().ok()?.keep();
+            let dir = tempfile::Builder::new()
+                .prefix("git-rollback-fuzz-seed-")
+                .tempdir()
+                .ok()?;
             let files: [(&str, &[u8]); 3] = [
                 ("a.txt", b"alpha\n"),
                 ("dir/b.bin", &[0, 1, 2, 255]),
                 ("dir/sub/c", b""),
             ];
-            let manifest = small_backup(&dir, "seed", &files).ok()?;
-            Some((dir, manifest))
+            let manifest = small_backup(dir.path(), "seed", &files).ok()?;
+            let path = dir.path().to_owned();
+            *SEED_DIR.lock().ok()? = Some(dir);
+            Some((path, manifest))
         })
         .as_ref()
+}
+
+static BACKUP: OnceLock<Option<(PathBuf, Manifest)>> = OnceLock::new();
+static SEED_DIR: std::sync::Mutex<Option<tempfile::TempDir>> = std::sync::Mutex::new(None);
+
+/// Remove the directory of [`valid_backup`] (a test calls this when it is
+/// done with the archive target; the fuzzer never does).
+pub fn remove_valid_backup() {
+    if let Ok(mut dir) = SEED_DIR.lock() {
+        drop(dir.take());
+    }
 }
 
 /// Write `files` (path, content) under `dir/tree` and archive them as the

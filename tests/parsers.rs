@@ -118,6 +118,7 @@ fn archive() {
         "the corpus seed is this build's"
     );
     run("archive", fuzz::archive, vec![seed], 1500);
+    fuzz::remove_valid_backup();
 }
 
 #[test]

@@ -123,6 +123,9 @@ impl TestRepo {
         let home = dir.path().join("home");
         std::fs::create_dir_all(&path).unwrap();
         std::fs::create_dir_all(&home).unwrap();
+        // The tool's temporary files (a drill's worktree, kept or killed)
+        // stay inside the test's own directory, removed with it.
+        std::fs::create_dir_all(dir.path().join("tmp")).unwrap();
         // No background maintenance: git 2.5x's auto maintenance after a
         // commit repacks and removes loose-object directories while the
         // test's next command writes objects or reads the repository.
@@ -214,6 +217,7 @@ impl TestRepo {
         cmd.env_clear()
             .env("PATH", path)
             .env("HOME", &self.home)
+            .env("TMPDIR", self.home.with_file_name("tmp"))
             .env("XDG_CONFIG_HOME", self.home.join(".config"))
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_CONFIG_GLOBAL", self.home.join("gitconfig"))
