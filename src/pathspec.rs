@@ -178,7 +178,12 @@ impl PathSpec {
         Ok(self)
     }
 
-    /// Whether `path` is named by any pattern.
+    /// The patterns when every one is a plain path (no glob, not the whole
+    /// work tree).
+    pub fn plain_paths(&self) -> Option<&[BString]> {
+        (!self.everything && self.globs.is_empty()).then_some(self.patterns.as_slice())
+    }
+
     /// Whether it names the whole work tree (`.`).
     pub fn is_everything(&self) -> bool {
         self.everything

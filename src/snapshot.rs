@@ -366,16 +366,40 @@ pub fn capture(
         Some(spec) if !spec.is_everything() && !spec.is_nothing() => {
             let mut state = gix::index::State::new(index.object_hash());
             state.set_timestamp(index.timestamp());
-            for entry in index.entries() {
+            let mut push = |entry: &gix::index::Entry| {
                 let path = entry.path(&index);
-                if spec.matches(path) {
-                    state.dangerously_push_entry(
-                        entry.stat,
-                        entry.id,
-                        entry.flags,
-                        entry.mode,
-                        path,
-                    );
+                state.dangerously_push_entry(entry.stat, entry.id, entry.flags, entry.mode, path);
+            };
+            match spec.plain_paths() {
+                // Plain paths are looked up (a file's entries, a directory's
+                // range), not matched against every entry.
+                Some(paths) => {
+                    let mut positions = Vec::new();
+                    for path in paths {
+                        let mut below = path.clone();
+                        below.push(b'/');
+                        for range in [
+                            index.entry_range(path.as_bstr()),
+                            index.prefixed_entries_range(below.as_bstr()),
+                        ]
+                        .into_iter()
+                        .flatten()
+                        {
+                            positions.extend(range);
+                        }
+                    }
+                    positions.sort_unstable();
+                    positions.dedup();
+                    for position in positions {
+                        push(&index.entries()[position]);
+                    }
+                }
+                None => {
+                    for entry in index.entries() {
+                        if spec.matches(entry.path(&index)) {
+                            push(entry);
+                        }
+                    }
                 }
             }
             gix::worktree::IndexPersistedOrInMemory::InMemory(gix::index::File::from_state(
@@ -385,10 +409,31 @@ pub fn capture(
         }
         _ => index.clone(),
     };
+    // When every named path is a tracked file (or symlink) that is no
+    // directory on disk, nothing untracked can be named: status needs no
+    // directory walk (reading the directories of 200 named files was most
+    // of its time).
+    let only_tracked_files = only
+        .and_then(|spec| spec.plain_paths())
+        .is_some_and(|paths| {
+            paths.iter().all(|path| {
+                index
+                    .entry_by_path_and_stage(path.as_bstr(), gix::index::entry::Stage::Unconflicted)
+                    .is_some_and(|entry| entry.mode != gix::index::entry::Mode::COMMIT)
+                    && gix::path::from_bstr(path.as_bstr()).is_ok_and(|relative| {
+                        !std::fs::symlink_metadata(repo.workdir().join(relative))
+                            .is_ok_and(|meta| meta.is_dir())
+                    })
+            })
+        });
     let status = git
         .status(gix::progress::Discard)?
         .index(status_index)
-        .untracked_files(gix::status::UntrackedFiles::Files)
+        .untracked_files(if only_tracked_files {
+            gix::status::UntrackedFiles::None
+        } else {
+            gix::status::UntrackedFiles::Files
+        })
         .index_worktree_rewrites(None)
         .index_worktree_submodules(gix::status::Submodule::Given {
             ignore: gix::submodule::config::Ignore::All,
@@ -968,6 +1013,13 @@ pub fn changed_since(
             std::fs::symlink_metadata(repo.workdir().join(gix::path::from_bstr(path.as_bstr())?))
                 .ok();
         let unchanged = match capture.stamps.get(path) {
+            // Absent when captured and a directory now: a tracked file
+            // replaced by a directory, whose files the capture holds (as
+            // untracked) and the plan removes. As captured while every file
+            // below is (a file added since would be removed with it).
+            Some(None) if meta.as_ref().is_some_and(|m| m.is_dir()) => {
+                directory_as_captured(repo, capture, path.as_bstr())?
+            }
             Some(stamp) => meta.as_ref().map(Stamp::of) == *stamp,
             None => match index.entry_by_path(path.as_bstr()) {
                 // Clean at capture time: as the index's stat data says.
@@ -1024,6 +1076,27 @@ pub fn changed_since(
         }
     }
     Ok(out)
+}
+
+/// Whether every file below the directory `path` is one the capture read,
+/// unchanged since.
+fn directory_as_captured(repo: &Repo, capture: &Capture, path: &BStr) -> Result<bool> {
+    let root = repo.workdir().join(gix::path::from_bstr(path)?);
+    for entry in walkdir::WalkDir::new(&root).min_depth(1) {
+        let entry = entry?;
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let below = entry.path().strip_prefix(repo.workdir()).map_err(|_| {
+            Error::failed(format!("'{}' left the work tree", entry.path().display()))
+        })?;
+        let below = gix::path::into_bstr(below)?.into_owned();
+        let now = Stamp::of(&entry.metadata()?);
+        if capture.stamps.get(&below) != Some(&Some(now)) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Refuse, before anything is written, a plan that a `required` filter

@@ -864,3 +864,43 @@ fn with_submodule() -> (TestRepo, std::path::PathBuf) {
     repo.rollback(&["checkpoint", "c"]).ok();
     (repo, lib)
 }
+
+/// A tracked file replaced by a directory of new files: `to` and `files`
+/// put the file back (the directory's files are in the safety snapshot)
+/// and `undo` brings the directory back byte for byte. A file added inside
+/// it after the capture read it is refused, not removed with it.
+#[test]
+fn a_tracked_file_replaced_by_a_directory_rolls_back_and_undoes() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    std::fs::remove_file(repo.path.join("src/a.rs")).unwrap();
+    repo.write("src/a.rs/new.txt", "precious\n");
+    repo.write("src/a.rs/deep/more.txt", "deeper\n");
+    let before = repo.observe_user();
+    for args in [&["to", "base"][..], &["files", "src/a.rs"]] {
+        repo.rollback(args).ok();
+        assert_eq!(repo.read("src/a.rs"), "pub fn a() { 1 }\n", "{args:?}");
+        assert_eq!(repo.status(), "", "{args:?}");
+        repo.rollback(&["undo"]).ok();
+        assert_eq!(repo.observe_user(), before, "{args:?} undone");
+    }
+    // Between the capture and the first write, another file appears there.
+    let late = repo.path.join("src/a.rs/late.txt");
+    let refused = repo.rollback_env(
+        &[
+            ("GIT_ROLLBACK_TEST_RUN_AT", "checked: in the way"),
+            (
+                "GIT_ROLLBACK_TEST_RUN",
+                &format!("echo late > '{}'", late.display()),
+            ),
+        ],
+        &["to", "base"],
+    );
+    refused.fails(
+        3,
+        "files changed while the operation was being prepared: src/a.rs",
+    );
+    assert_eq!(std::fs::read_to_string(&late).unwrap(), "late\n");
+    std::fs::remove_file(&late).unwrap();
+    assert_eq!(repo.observe_user(), before, "nothing changed");
+}
