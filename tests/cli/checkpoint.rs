@@ -445,6 +445,22 @@ fn diff_compares_the_work_tree_with_the_checkpoint() {
     assert_eq!(repo.observe(), before, "diff changes nothing");
 }
 
+/// What `list --json` says: each checkpoint's name and target commit, sorted.
+fn listed(repo: &TestRepo) -> Vec<(String, String)> {
+    let json = repo.rollback(&["list", "--json"]).ok().json();
+    let mut list: Vec<(String, String)> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let id = c["id"].as_str().unwrap().to_owned();
+            (id, c["target"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    list.sort();
+    list
+}
+
 /// `list` reads checkpoint refs from packed-refs and loose files (a loose
 /// ref wins over its packed copy), and still lists a symbolic one.
 #[test]
@@ -457,31 +473,15 @@ fn list_reads_packed_and_loose_refs_as_git_does() {
     repo.git(&["commit", "-q", "-am", "moved on"]);
     repo.rollback(&["checkpoint", "b", "--force"]).ok();
     repo.rollback(&["checkpoint", "c"]).ok();
-    let targets = |repo: &TestRepo| -> Vec<(String, String)> {
-        let json = repo.rollback(&["list", "--json"]).ok().json();
-        let mut list: Vec<(String, String)> = json
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| {
-                (
-                    c["id"].as_str().unwrap().to_owned(),
-                    c["target"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect();
-        list.sort();
-        list
-    };
     let head = repo.git(&["rev-parse", "HEAD"]).trim().to_owned();
-    let listed = targets(&repo);
+    let found = listed(&repo);
     let of = |name: &str| {
         repo.git(&["rev-parse", &format!("checkpoint/{name}^{{commit}}")])
             .trim()
             .to_owned()
     };
     assert_eq!(
-        listed,
+        found,
         [
             ("a".into(), of("a")),
             ("b".into(), head.clone()),
@@ -494,7 +494,7 @@ fn list_reads_packed_and_loose_refs_as_git_does() {
         "refs/tags/checkpoint/d",
         "refs/tags/checkpoint/c",
     ]);
-    let with_symbolic = targets(&repo);
+    let with_symbolic = listed(&repo);
     assert_eq!(with_symbolic.len(), 4, "{with_symbolic:?}");
     assert_eq!(with_symbolic[3].1, of("c"));
 }
@@ -533,20 +533,6 @@ fn list_remembers_settled_refs_and_sees_every_change_git_makes() {
     };
     let hour = std::time::Duration::from_secs(3600);
     let settle = |repo: &TestRepo| set_times(repo, std::time::SystemTime::now() - hour);
-    let listed = |repo: &TestRepo| -> Vec<(String, String)> {
-        let json = repo.rollback(&["list", "--json"]).ok().json();
-        let mut list: Vec<(String, String)> = json
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| {
-                let id = c["id"].as_str().unwrap().to_owned();
-                (id, c["target"].as_str().unwrap().to_owned())
-            })
-            .collect();
-        list.sort();
-        list
-    };
     let as_git_says = |repo: &TestRepo| -> Vec<(String, String)> {
         let out = repo.git(&[
             "for-each-ref",
