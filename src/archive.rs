@@ -42,7 +42,7 @@ pub enum Kind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     /// Relative to the work tree root, `/`-separated; the name's bytes as
-    /// they are on disk (see [`path_bytes`] for how the manifest holds them).
+    /// they are on disk (see `path_bytes` for how the manifest holds them).
     #[serde(with = "path_bytes")]
     pub path: BString,
     pub kind: Kind,
@@ -458,7 +458,7 @@ impl<R: Read> Read for Hashing<R> {
     }
 }
 
-/// What [`write`] produced.
+/// What [`write()`] produced.
 pub struct Written {
     /// The manifest's entry lines, in archive order (a temporary file, rewound).
     pub entries: File,

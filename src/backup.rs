@@ -809,7 +809,7 @@ impl Archive {
     }
 
     /// Every check against `target` that can be made before writing
-    /// (see [`check_restore`]).
+    /// (see `check_restore`).
     pub fn check(&self, target: &Path) -> Result<Selection> {
         check_restore(&self.dir, &self.manifest, self.only.as_ref(), target)
     }

@@ -617,7 +617,7 @@ pub fn made_on(repo: &Repo, checkpoint: &Checkpoint) -> Result<Option<String>> {
 }
 
 /// Every checkpoint's name and raw target (the tag object, or the commit of
-/// a lightweight tag), from the refs alone. Read through [`RefsMemo`]: when
+/// a lightweight tag), from the refs alone. Read through `RefsMemo`: when
 /// neither `packed-refs` nor any directory under `refs/tags/checkpoint/`
 /// changed since the last reading, the names and ids of that reading are
 /// used without opening 10,000 ref files.
@@ -633,7 +633,7 @@ pub fn raw_ids(repo: &Repo) -> Result<Vec<(String, ObjectId)>> {
     raw_ids_through_gix(repo)
 }
 
-/// [`raw_ids`] read from the refs themselves, never from [`RefsMemo`]
+/// [`raw_ids`] read from the refs themselves, never from `RefsMemo`
 /// (for `sync`, which decides what to push by them).
 pub fn raw_ids_read(repo: &Repo) -> Result<Vec<(String, ObjectId)>> {
     match raw_ids_from_files(repo) {

@@ -48,7 +48,7 @@ pub fn archive(bytes: &[u8]) -> bool {
     .is_ok()
 }
 
-/// The archive of [`valid_backup`], as the seed of the archive target.
+/// The archive of `valid_backup`, as the seed of the archive target.
 pub fn valid_archive() -> Option<Vec<u8>> {
     let (dir, manifest) = valid_backup()?;
     std::fs::read(archive::paths(dir, &manifest.id).0).ok()
@@ -128,7 +128,7 @@ fn valid_backup() -> Option<&'static (PathBuf, Manifest)> {
 static BACKUP: OnceLock<Option<(PathBuf, Manifest)>> = OnceLock::new();
 static SEED_DIR: std::sync::Mutex<Option<tempfile::TempDir>> = std::sync::Mutex::new(None);
 
-/// Remove the directory of [`valid_backup`] (a test calls this when it is
+/// Remove the directory of `valid_backup` (a test calls this when it is
 /// done with the archive target; the fuzzer never does).
 pub fn remove_valid_backup() {
     if let Ok(mut dir) = SEED_DIR.lock() {

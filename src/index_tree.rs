@@ -29,7 +29,7 @@ pub fn write(repo: &gix::Repository, index: &State) -> Result<(ObjectId, Tree)> 
     Ok((tree.id, tree))
 }
 
-/// Mark every directory on the way to `path` as changed, so [`write`]
+/// Mark every directory on the way to `path` as changed, so [`write()`]
 /// recomputes them and nothing else.
 pub fn invalidate(tree: &mut Tree, path: &BStr) {
     tree.num_entries = None;
