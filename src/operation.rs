@@ -428,7 +428,7 @@ pub fn prepare(repo: &Repo, mut request: Request) -> Result<Prepared> {
         None => None,
     };
 
-    let mut plan = snapshot::plan(repo, &capture.state, &target)?;
+    let mut plan = snapshot::plan(repo, &capture.state, &target, request.only.as_ref())?;
     plan.intent_to_add = request
         .intent_to_add
         .iter()

@@ -792,15 +792,128 @@ pub fn tree_blobs(repo: &Repo, tree: Option<ObjectId>) -> Result<BTreeMap<BStrin
     Ok(out)
 }
 
+/// [`tree_changes`] limited to the paths `only` names: for plain paths, the
+/// entries at those paths are compared (and the subtrees below them
+/// diffed), so the cost follows the paths, not everything that differs
+/// between the two trees (a checkpoint 400 commits back differs in
+/// thousands of files). Other specs diff whole trees; the caller keeps
+/// what they match.
+fn tree_changes_limited(
+    repo: &Repo,
+    from: ObjectId,
+    to: ObjectId,
+    only: Option<&crate::pathspec::PathSpec>,
+    out: &mut BTreeMap<BString, Change>,
+) -> Result<()> {
+    let Some(paths) = only.and_then(|spec| spec.plain_paths()) else {
+        return tree_changes(repo, from, to, out);
+    };
+    if from == to {
+        return Ok(());
+    }
+    // Both trees are walked down each path together, and a path ends where
+    // its subtrees are the same object; trees are decoded once.
+    let mut trees: HashMap<ObjectId, Vec<u8>> = HashMap::new();
+    let hash = repo.git.object_hash();
+    let mut entry_at = |tree: ObjectId, name: &[u8]| -> Result<Option<(EntryKind, ObjectId)>> {
+        let data = match trees.entry(tree) {
+            std::collections::hash_map::Entry::Occupied(found) => found.into_mut(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(repo.git.find_tree(tree)?.detach().data)
+            }
+        };
+        for entry in gix::objs::TreeRefIter::from_bytes(data, hash) {
+            let entry = entry?;
+            if entry.filename.as_bytes() == name {
+                return Ok(Some((entry.mode.kind(), entry.oid.to_owned())));
+            }
+        }
+        Ok(None)
+    };
+    // The entries at `path` on both sides, `None` when they are the same.
+    type Sides = [Option<(EntryKind, ObjectId)>; 2];
+    let mut at_path = |path: &BStr| -> Result<Option<Sides>> {
+        let mut sides = [Some((EntryKind::Tree, from)), Some((EntryKind::Tree, to))];
+        for name in path.split(|b| *b == b'/') {
+            if sides[0] == sides[1] {
+                return Ok(None);
+            }
+            for side in &mut sides {
+                *side = match *side {
+                    Some((EntryKind::Tree, tree)) => entry_at(tree, name)?,
+                    _ => None,
+                };
+            }
+        }
+        Ok((sides[0] != sides[1]).then_some(sides))
+    };
+    let below = |path: &BStr, location: &BStr| {
+        let mut full = path.to_owned();
+        full.push(b'/');
+        full.extend_from_slice(location);
+        full
+    };
+    for path in paths {
+        let path = path.as_bstr();
+        let Some([old, new]) = at_path(path)? else {
+            continue;
+        };
+        if let (Some((EntryKind::Tree, old)), Some((EntryKind::Tree, new))) = (old, new) {
+            let mut inside = BTreeMap::new();
+            tree_changes(repo, old, new, &mut inside)?;
+            for (location, change) in inside {
+                out.insert(below(path, location.as_bstr()), change);
+            }
+            continue;
+        }
+        match old {
+            Some((EntryKind::Tree, tree)) => {
+                for location in tree_blobs(repo, Some(tree))?.into_keys() {
+                    out.insert(below(path, location.as_bstr()), Change::Delete);
+                }
+            }
+            Some(_) => {
+                out.insert(path.to_owned(), Change::Delete);
+            }
+            None => {}
+        }
+        match new {
+            Some((EntryKind::Tree, tree)) => {
+                for (location, blob) in tree_blobs(repo, Some(tree))? {
+                    out.insert(below(path, location.as_bstr()), Change::Write(blob));
+                }
+            }
+            Some((kind, id)) => {
+                out.insert(path.to_owned(), Change::Write(Blob { id, kind }));
+            }
+            None => {}
+        }
+    }
+    Ok(())
+}
+
 /// What must change to turn `current` (just captured, so it matches the disk)
-/// into `target`.
-pub fn plan(repo: &Repo, current: &State, target: &State) -> Result<Plan> {
+/// into `target`, at the paths `only` names (everything when `None`; the
+/// caller still keeps only what `only` matches).
+pub fn plan(
+    repo: &Repo,
+    current: &State,
+    target: &State,
+    only: Option<&crate::pathspec::PathSpec>,
+) -> Result<Plan> {
     let mut plan = Plan::default();
-    tree_changes(repo, current.index_tree, target.index_tree, &mut plan.index)?;
-    tree_changes(
+    tree_changes_limited(
+        repo,
+        current.index_tree,
+        target.index_tree,
+        only,
+        &mut plan.index,
+    )?;
+    tree_changes_limited(
         repo,
         current.worktree_tree,
         target.worktree_tree,
+        only,
         &mut plan.worktree,
     )?;
     if current.untracked_tree != target.untracked_tree {
@@ -1975,6 +2088,7 @@ mod tests {
             &repo,
             &state(current_index, current_work, Some(current_untracked)),
             &state(target_index, target_work, Some(target_untracked)),
+            None,
         )
         .unwrap();
         assert_eq!(
@@ -2007,7 +2121,64 @@ mod tests {
         ));
         // Identical states plan nothing.
         let same = state(current_index, current_work, Some(current_untracked));
-        let nothing = super::plan(&repo, &same, &same).unwrap();
+        let nothing = super::plan(&repo, &same, &same, None).unwrap();
         assert!(nothing.worktree.is_empty() && nothing.index.is_empty());
+    }
+
+    /// Limited to plain paths, the plan compares the entries at those paths
+    /// (and diffs the subtrees below them): the same as the whole plan kept
+    /// to what the paths name, through files becoming directories and back.
+    #[test]
+    fn a_plan_limited_to_paths_is_the_whole_plan_kept_to_them() {
+        let (_dir, repo) = repo();
+        let f = EntryKind::Blob;
+        let current = tree(
+            &repo,
+            &[
+                ("d/x", "1", f),
+                ("d/y", "2", f),
+                ("e", "3", f),
+                ("g/h/i", "4", f),
+                ("g/h/j", "5", f),
+                ("k", "6", f),
+            ],
+        );
+        let target = tree(
+            &repo,
+            &[
+                ("d", "7", f),
+                ("e/z", "8", f),
+                ("g/h/i", "4", f),
+                ("g/h/j", "9", EntryKind::BlobExecutable),
+                ("k", "6", f),
+                ("new/n", "10", f),
+            ],
+        );
+        let (current, target) = (state(current, current, None), state(target, target, None));
+        let whole = plan(&repo, &current, &target, None).unwrap();
+        for patterns in [
+            &["d", "e"][..],
+            &["d/x", "g/h", "k"],
+            &["g/h/j", "g/h/i", "missing/path"],
+            &["new", "e/z", "d/y"],
+        ] {
+            let spec = crate::pathspec::PathSpec::new(patterns.iter().map(|p| p.to_string()));
+            let mut limited = plan(&repo, &current, &target, Some(&spec)).unwrap();
+            limited.retain(|path| spec.matches(path));
+            let mut expected = plan(&repo, &current, &target, None).unwrap();
+            expected.retain(|path| spec.matches(path));
+            assert_eq!(
+                paths(&limited.index),
+                paths(&expected.index),
+                "{patterns:?}"
+            );
+            assert_eq!(
+                paths(&limited.worktree),
+                paths(&expected.worktree),
+                "{patterns:?}"
+            );
+            assert!(!paths(&expected.worktree).is_empty(), "{patterns:?}");
+        }
+        assert_eq!(paths(&whole.worktree).len(), 7);
     }
 }

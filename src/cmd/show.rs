@@ -95,11 +95,11 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     let checkpoint = checkpoint::resolve(&repo, &args.checkpoint)?;
     let head = State::of_commit(&repo, repo.head()?.oid()?)?;
     let state = checkpoint.state(&repo)?;
-    let plan = snapshot::plan(&repo, &head, &state)?;
+    let plan = snapshot::plan(&repo, &head, &state, None)?;
     // The work tree as it is now (the capture writes objects only, as
     // `git stash create` does, and changes nothing).
     let now = snapshot::capture(&repo, None, Some(state.worktree_tree), None)?;
-    let from_worktree = snapshot::plan(&repo, &now.state, &state)?;
+    let from_worktree = snapshot::plan(&repo, &now.state, &state, None)?;
     let events = ledger::read_all(&repo)?
         .into_iter()
         .filter(|e| e.checkpoint.as_deref() == Some(checkpoint.name()))
