@@ -4,6 +4,8 @@
 #   CLONE  a work tree to use (it is reset: use a scratch clone, e.g.
 #          `git clone https://github.com/babel/babel /tmp/babel`)
 #   RUNS   timed runs per command; the best (minimum) is reported (default 7)
+#   FAR    (env) also restore the 200 paths from a checkpoint this many
+#          commits back (default 400; skipped when history is shorter)
 # Before each run: 200 tracked files (names without spaces) get a line
 # appended and the index stat data is refreshed. Prints a Markdown table.
 set -euo pipefail
@@ -24,6 +26,18 @@ dirty() {
   git update-index -q --refresh >/dev/null || true
 }
 
+
+# A checkpoint far back: what the paths differ in there is planned, not
+# everything that differs between the two commits.
+far=$(git rev-parse -q --verify "HEAD~${FAR:-400}" || true)
+if [ -n "$far" ]; then
+  branch=$(git symbolic-ref --short HEAD)
+  git checkout -q --detach "$far"
+  "$bin" -q checkpoint bench-far --force
+  git checkout -q "$branch"
+  t_files_far=$(best_of dirty "$bin" files --no-test --from bench-far -- "${paths[@]}")
+  t_restore_far=$(best_of dirty git restore --source="$far" --staged --worktree -- "${paths[@]}")
+fi
 
 t_files=$(best_of dirty "$bin" files --no-test --from bench-base -- "${paths[@]}")
 t_restore=$(best_of dirty git restore --source=HEAD -- "${paths[@]}")
@@ -47,3 +61,6 @@ echo "| \`git rollback files\` (200 paths) | $t_files | \`git restore --source=<
 echo "| \`git rollback to\` | $t_to | \`git reset --hard\` | $t_reset | $(ratio "$t_to" "$t_reset") |"
 echo "| \`git rollback files\` (200 paths) | $t_files | \`git stash push -- <paths>\` (saves, then restores them) | $t_stash_paths | $(ratio "$t_files" "$t_stash_paths") |"
 echo "| \`git rollback to\` | $t_to | \`git stash push --include-untracked\` | $t_stash_all | $(ratio "$t_to" "$t_stash_all") |"
+if [ -n "$far" ]; then
+  echo "| \`git rollback files\` (200 paths, checkpoint ${FAR:-400} commits back) | $t_files_far | \`git restore --source=<rev> --staged --worktree\` | $t_restore_far | $(ratio "$t_files_far" "$t_restore_far") |"
+fi
