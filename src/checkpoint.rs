@@ -498,22 +498,32 @@ impl ListCache {
             };
             fields.write_line(*id, &mut text);
         }
-        let Some(dir) = self.path.parent() else {
-            return;
-        };
-        let written = std::fs::create_dir_all(dir)
-            .and_then(|()| {
-                tempfile::Builder::new()
-                    .prefix(".git-rollback-tmp-")
-                    .tempfile_in(dir)
-            })
-            .and_then(|mut temp| {
-                std::io::Write::write_all(&mut temp, &text)?;
-                temp.persist(&self.path).map_err(|e| e.error)?;
-                Ok(())
-            });
-        drop(written);
+        write_cache(&self.path, &text, |_| true);
     }
+}
+
+/// Write one of `list`'s cache files: `bytes` to a temporary file beside
+/// `path`, renamed over it when `keep` says so of the written file (whose
+/// modification time is the file system's clock), or else `path` removed.
+/// A failure (a read-only repository) is not the listing's: losing a cache
+/// file costs one slower `list`.
+fn write_cache(path: &std::path::Path, bytes: &[u8], keep: impl FnOnce(&std::fs::File) -> bool) {
+    let Some(dir) = path.parent() else {
+        return;
+    };
+    let written = std::fs::create_dir_all(dir).and_then(|()| {
+        let mut temp = tempfile::Builder::new()
+            .prefix(".git-rollback-tmp-")
+            .tempfile_in(dir)?;
+        std::io::Write::write_all(&mut temp, bytes)?;
+        if keep(temp.as_file()) {
+            temp.persist(path).map_err(|e| e.error)?;
+        } else if path.exists() {
+            std::fs::remove_file(path)?;
+        }
+        Ok(())
+    });
+    drop(written);
 }
 
 fn format_time(seconds: i64) -> String {
@@ -658,7 +668,7 @@ fn raw_ids_through_gix(repo: &Repo) -> Result<Vec<(String, ObjectId)>> {
 /// them: `packed-refs` (modification time, size, inode; `None` when absent)
 /// and the modification time of every directory under
 /// `refs/tags/checkpoint/` by its path below it (`""` the top one).
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug)]
 struct RefStamps {
     packed: Option<(i128, u64, u64)>,
     dirs: Vec<(String, i128)>,
@@ -748,10 +758,9 @@ impl RefsMemo {
     }
 
     /// Remember a reading, or remove what was remembered when the reading
-    /// is too recent to be trusted later; failures (a read-only repository)
-    /// only cost the next reading.
-    /// Without a loose checkpoint directory (all packed, or none) nothing is
-    /// remembered: `packed-refs` alone is read quickly.
+    /// is too recent to be trusted later. Without a loose checkpoint
+    /// directory (all packed, or none) nothing is remembered: `packed-refs`
+    /// alone is read quickly.
     fn save(path: &std::path::Path, stamps: &RefStamps, ids: &[(String, ObjectId)]) {
         if stamps.dirs.is_empty() {
             return;
@@ -767,34 +776,19 @@ impl RefsMemo {
         for (name, id) in ids {
             text.push_str(&format!("r\t{id}\t{name}\n"));
         }
-        let Some(dir) = path.parent() else {
+        let Some(newest) = stamps
+            .dirs
+            .iter()
+            .map(|(_, time)| *time)
+            .chain(stamps.packed.map(|(time, _, _)| time))
+            .max()
+        else {
             return;
         };
-        let written = std::fs::create_dir_all(dir).and_then(|()| {
-            let mut temp = tempfile::Builder::new()
-                .prefix(".git-rollback-tmp-")
-                .tempfile_in(dir)?;
-            std::io::Write::write_all(&mut temp, text.as_bytes())?;
-            let now = nanos(temp.as_file().metadata()?.modified());
-            let newest = stamps
-                .dirs
-                .iter()
-                .map(|(_, time)| *time)
-                .chain(stamps.packed.map(|(time, _, _)| time))
-                .max();
-            let settled = match (now, newest) {
-                (Some(now), Some(newest)) => newest + Self::MARGIN_NANOS < now,
-                (Some(_), None) => true,
-                (None, _) => false,
-            };
-            if settled {
-                temp.persist(path).map_err(|e| e.error)?;
-            } else if path.exists() {
-                std::fs::remove_file(path)?;
-            }
-            Ok(())
+        write_cache(path, text.as_bytes(), |written| {
+            nanos(written.metadata().and_then(|m| m.modified()))
+                .is_some_and(|now| newest + Self::MARGIN_NANOS < now)
         });
-        drop(written);
     }
 }
 
