@@ -69,7 +69,7 @@ fn remember_if_inside(repo: &Repo, dir: &Path) -> Result<Option<String>> {
     let known = std::fs::read_to_string(&list).unwrap_or_default();
     if !known.lines().any(|line| line == relative) {
         use std::io::Write;
-        std::fs::create_dir_all(list.parent().unwrap_or(repo.common_dir().as_path()))?;
+        std::fs::create_dir_all(list.parent().unwrap_or(repo.common_dir()))?;
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

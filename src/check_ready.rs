@@ -153,7 +153,7 @@ pub fn run(repo: &Repo, settings: &Settings, quick: bool) -> Result<Vec<Item>> {
     let space_dir = if dir.exists() {
         dir.clone()
     } else {
-        repo.common_dir()
+        repo.common_dir().to_owned()
     };
     items.push(match crate::backup::free_space(&space_dir) {
         Some(free) if free < tree_bytes => item(

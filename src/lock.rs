@@ -131,7 +131,12 @@ impl Lock {
         let timeout =
             crate::config::git_number(repo, LOCK_TIMEOUT_KEY)?.unwrap_or(LOCK_TIMEOUT_DEFAULT_MS);
         let take = |mode| {
-            gix::lock::File::acquire_to_update_resource(&resource, mode, Some(repo.common_dir()), 0)
+            gix::lock::File::acquire_to_update_resource(
+                &resource,
+                mode,
+                Some(repo.common_dir().to_owned()),
+                0,
+            )
         };
         // A lock left by a killed operation is taken over at once.
         let stale = std::fs::read_to_string(&path)
@@ -231,7 +236,7 @@ fn remove_git_locks(repo: &Repo, holder: &Holder) -> Result<Vec<std::path::PathB
         .git_dir
         .clone()
         .unwrap_or_else(|| repo.git_dir().to_owned());
-    let locks = git_locks(&repo.common_dir(), &git_dir);
+    let locks = git_locks(repo.common_dir(), &git_dir);
     let since = holder.since.unwrap_or(u64::MAX);
     let mtime = |path: &std::path::Path| {
         path.symlink_metadata()

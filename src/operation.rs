@@ -924,7 +924,7 @@ fn ensure_unlocked<'a>(
 ) -> Result<()> {
     for name in names.into_iter().flatten() {
         let base = if name == "HEAD" {
-            repo.git_dir().to_owned()
+            repo.git_dir()
         } else {
             repo.common_dir()
         };

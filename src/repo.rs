@@ -15,6 +15,8 @@ use crate::error::{Context, Error, Hint, Result};
 pub struct Repo {
     pub git: gix::Repository,
     workdir: PathBuf,
+    /// The common dir with symlinks resolved, once at open.
+    common_dir: PathBuf,
 }
 
 /// Where HEAD points: a branch (full ref name) or detached, and at which commit.
@@ -193,7 +195,14 @@ impl Repo {
                 }));
             }
         }
-        Ok(Repo { git: repo, workdir })
+        let common_dir = repo.common_dir();
+        let common_dir =
+            std::fs::canonicalize(common_dir).unwrap_or_else(|_| common_dir.to_owned());
+        Ok(Repo {
+            git: repo,
+            workdir,
+            common_dir,
+        })
     }
 
     /// Whether the repository may be opened again from the top of its work
@@ -209,9 +218,8 @@ impl Repo {
     }
 
     /// The directory shared by all worktrees (`.git` of the main worktree).
-    pub fn common_dir(&self) -> PathBuf {
-        let dir = self.git.common_dir();
-        std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned())
+    pub fn common_dir(&self) -> &Path {
+        &self.common_dir
     }
 
     /// The id of the linked worktree this is (`worktrees/<id>` under the
