@@ -1080,8 +1080,7 @@ pub fn in_the_way(
                 let mut walk = walkdir::WalkDir::new(&on_disk).into_iter();
                 while let Some(entry) = walk.next() {
                     let entry = entry?;
-                    let relative = entry.path().strip_prefix(workdir).unwrap_or(entry.path());
-                    let relative = gix::path::into_bstr(relative)?.into_owned();
+                    let relative = relative_to(workdir, entry.path())?;
                     if entry.file_type().is_dir() {
                         if holds_repository(entry.path()) {
                             out.repositories.push(relative);
@@ -1191,6 +1190,13 @@ pub fn changed_since(
     Ok(out)
 }
 
+/// `path`, found by walking a directory of the work tree `workdir`, as git
+/// names it (relative to the top).
+fn relative_to(workdir: &Path, path: &Path) -> Result<BString> {
+    let relative = path.strip_prefix(workdir).unwrap_or(path);
+    Ok(gix::path::into_bstr(relative)?.into_owned())
+}
+
 /// Whether every file below the directory `path` is one the capture read,
 /// unchanged since.
 fn directory_as_captured(repo: &Repo, capture: &Capture, path: &BStr) -> Result<bool> {
@@ -1200,10 +1206,7 @@ fn directory_as_captured(repo: &Repo, capture: &Capture, path: &BStr) -> Result<
         if entry.file_type().is_dir() {
             continue;
         }
-        let below = entry.path().strip_prefix(repo.workdir()).map_err(|_| {
-            Error::failed(format!("'{}' left the work tree", entry.path().display()))
-        })?;
-        let below = gix::path::into_bstr(below)?.into_owned();
+        let below = relative_to(repo.workdir(), entry.path())?;
         let now = Stamp::of(&entry.metadata()?);
         if capture.stamps.get(&below) != Some(&Some(now)) {
             return Ok(false);
