@@ -101,8 +101,8 @@ fn remove_worktree(main: &Path, path: &Path) {
 struct Worktree {
     main: PathBuf,
     path: PathBuf,
-    keep: bool,
-    _dir: Option<tempfile::TempDir>,
+    /// Its temporary directory; `None` when the worktree is kept.
+    dir: Option<tempfile::TempDir>,
 }
 
 impl Worktree {
@@ -129,18 +129,16 @@ impl Worktree {
         Ok(Worktree {
             main: repo.workdir().to_owned(),
             path,
-            keep,
-            _dir: dir,
+            dir,
         })
     }
 }
 
 impl Drop for Worktree {
     fn drop(&mut self) {
-        if self.keep {
-            return;
+        if self.dir.is_some() {
+            remove_worktree(&self.main, &self.path);
         }
-        remove_worktree(&self.main, &self.path);
     }
 }
 
