@@ -101,12 +101,8 @@ pub enum Method {
 }
 
 /// The installed git's version as (major, minor), from `git version`.
-pub fn git_version() -> Option<(u32, u32)> {
-    let out = std::process::Command::new("git")
-        .arg("version")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .ok()?;
+pub fn git_version(repo: &Repo) -> Option<(u32, u32)> {
+    let out = repo.git_cli(["version"]).ok()?;
     parse_git_version(&String::from_utf8_lossy(&out.stdout))
 }
 
@@ -169,12 +165,13 @@ fn config_file(repo: &Repo) -> PathBuf {
 pub fn status(repo: &Repo) -> Result<Status> {
     let (in_config, configured_others) = configured(repo)?;
     // Hooks defined in the configuration run only with a git that runs them.
-    let configured_others =
-        if configured_others.is_empty() || git_version().is_some_and(|v| v >= CONFIG_HOOKS_SINCE) {
-            configured_others
-        } else {
-            Vec::new()
-        };
+    let configured_others = if configured_others.is_empty()
+        || git_version(repo).is_some_and(|v| v >= CONFIG_HOOKS_SINCE)
+    {
+        configured_others
+    } else {
+        Vec::new()
+    };
     let mut status = file_status(repo)?;
     if in_config {
         // A hooks-directory hook runs beside it, whatever it holds.
@@ -245,7 +242,7 @@ pub fn install(repo: &Repo, force: bool, method: Method) -> Result<Status> {
     if status.installed {
         return Ok(status);
     }
-    let version = git_version();
+    let version = git_version(repo);
     let config_hooks = version.is_some_and(|v| v >= CONFIG_HOOKS_SINCE);
     match method {
         Method::Config if !config_hooks => {
