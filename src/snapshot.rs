@@ -1442,6 +1442,23 @@ pub fn apply(repo: &Repo, plan: &Plan, lock: IndexLock) -> Result<()> {
         }
     }
 
+    // A file about to be rewritten is unlinked first, as git's checkout
+    // does, rather than truncated by the write: ext4 flushes a file
+    // truncated to zero when it is closed (`auto_da_alloc`), a disk write
+    // per file. Its content is in the safety snapshot either way. Only in
+    // real directories (never through a symlink), and where the unlink
+    // fails (a read-only directory) the write truncates as before.
+    let mut real_dirs = std::collections::HashSet::new();
+    for (path, change) in &plan.worktree {
+        if matches!(change, Change::Write(_))
+            && parents_are_directories(workdir, path.as_bstr(), &mut real_dirs)?
+        {
+            let full = workdir.join(gix::path::from_bstr(path.as_bstr())?);
+            if std::fs::symlink_metadata(&full).is_ok_and(|meta| !meta.is_dir()) {
+                let _ = std::fs::remove_file(&full);
+            }
+        }
+    }
     crate::trace::phase("apply: deletions");
     // Writes through gix's checkout: exec bits, symlinks and the checkout
     // conversions (eol, ident, working-tree-encoding, smudge filters), with
@@ -1617,6 +1634,27 @@ pub fn apply(repo: &Repo, plan: &Plan, lock: IndexLock) -> Result<()> {
     write_index(&index, lock, skip_hash(repo)).context("writing the index")?;
     crate::trace::phase("apply: index written");
     Ok(())
+}
+
+/// Whether every directory leading to `path` is a directory on disk, not a
+/// symlink (nor missing); `known` remembers the ones found so.
+fn parents_are_directories(
+    workdir: &Path,
+    path: &BStr,
+    known: &mut std::collections::HashSet<BString>,
+) -> Result<bool> {
+    for (end, _) in path.iter().enumerate().filter(|(_, b)| **b == b'/') {
+        let parent = path[..end].as_bstr();
+        if known.contains(parent) {
+            continue;
+        }
+        let full = workdir.join(gix::path::from_bstr(parent)?);
+        if !std::fs::symlink_metadata(&full).is_ok_and(|meta| meta.is_dir()) {
+            return Ok(false);
+        }
+        known.insert(parent.to_owned());
+    }
+    Ok(true)
 }
 
 /// `index.skipHash` as the user set it (the repository is opened with it

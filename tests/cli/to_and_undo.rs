@@ -904,3 +904,29 @@ fn a_tracked_file_replaced_by_a_directory_rolls_back_and_undoes() {
     std::fs::remove_file(&late).unwrap();
     assert_eq!(repo.observe_user(), before, "nothing changed");
 }
+
+/// A file that is rewritten is replaced, as git's checkout does, not
+/// written through: another name for it (a hard link outside the work
+/// tree) keeps the content it had, for `files` and `to` alike.
+#[test]
+fn a_rewritten_file_is_replaced_not_written_through_its_hard_links() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    let other = repo.path.parent().unwrap().join("other-name");
+    for args in [&["files", "src/a.rs"][..], &["to", "base"]] {
+        repo.write("src/a.rs", "edited\n");
+        std::fs::hard_link(repo.path.join("src/a.rs"), &other).unwrap();
+        repo.rollback(args).ok();
+        assert_eq!(repo.read("src/a.rs"), "pub fn a() { 1 }\n", "{args:?}");
+        assert_eq!(repo.status(), "", "{args:?}");
+        assert_eq!(
+            std::fs::read_to_string(&other).unwrap(),
+            "edited\n",
+            "{args:?}: the other name keeps its content"
+        );
+        std::fs::remove_file(&other).unwrap();
+        repo.rollback(&["undo"]).ok();
+        assert_eq!(repo.read("src/a.rs"), "edited\n", "{args:?} undone");
+        repo.rollback(&["files", "src/a.rs"]).ok();
+    }
+}
