@@ -17,6 +17,9 @@ pub struct Repo {
     workdir: PathBuf,
     /// The common dir with symlinks resolved, once at open.
     common_dir: PathBuf,
+    /// Trees this process wrote, by id, as written: a plan reads the
+    /// snapshot's trees back without a loose object's open and inflate.
+    written_trees: std::cell::RefCell<std::collections::HashMap<gix::ObjectId, Vec<u8>>>,
 }
 
 /// Where HEAD points: a branch (full ref name) or detached, and at which commit.
@@ -202,7 +205,74 @@ impl Repo {
             git: repo,
             workdir,
             common_dir,
+            written_trees: Default::default(),
         })
+    }
+
+    /// Start editing the tree `root` (the empty tree included); write the
+    /// edits with [`Repo::write_edited`].
+    pub fn edit_tree(&self, root: gix::ObjectId) -> Result<gix::objs::tree::Editor<'_>> {
+        let tree = if root.is_empty_tree() {
+            gix::objs::Tree::empty()
+        } else {
+            self.git.find_tree(root)?.decode()?.into()
+        };
+        Ok(gix::objs::tree::Editor::new(
+            tree,
+            &self.git.objects,
+            self.git.object_hash(),
+        ))
+    }
+
+    /// Write the trees `editor` changed and return the root's id. Each
+    /// tree is remembered as written (see [`Repo::tree_data`]). Unlike
+    /// gix's own editor, the entries of each tree are not looked up one by
+    /// one: they are objects just written or entries of existing trees.
+    /// Names are still checked as git checks them.
+    pub fn write_edited(&self, editor: &mut gix::objs::tree::Editor<'_>) -> Result<gix::ObjectId> {
+        // gix's defaults and settings: `core.protectNTFS` (on by default),
+        // `core.protectHFS` (on macOS), `gitoxide.core.protectWindows`.
+        let config = self.git.config_snapshot();
+        let options = gix::validate::path::component::Options {
+            protect_windows: config
+                .boolean("gitoxide.core.protectWindows")
+                .unwrap_or(cfg!(windows)),
+            protect_hfs: config
+                .boolean("core.protectHFS")
+                .unwrap_or(cfg!(target_os = "macos")),
+            protect_ntfs: config.boolean("core.protectNTFS").unwrap_or(true),
+        };
+        let id = editor.write(|tree| -> Result<gix::ObjectId> {
+            for entry in &tree.entries {
+                let symlink = entry
+                    .mode
+                    .is_link()
+                    .then_some(gix::validate::path::component::Mode::Symlink);
+                gix::validate::path::component(entry.filename.as_ref(), symlink, options)
+                .map_err(|err| {
+                    Error::failed(format!("invalid file name '{}': {err}", entry.filename))
+                })?;
+            }
+            let id = self.git.write_object(tree)?.detach();
+            if let std::collections::hash_map::Entry::Vacant(slot) =
+                self.written_trees.borrow_mut().entry(id)
+            {
+                let mut data = Vec::new();
+                gix::objs::WriteTo::write_to(tree, &mut data)?;
+                slot.insert(data);
+            }
+            Ok(id)
+        })?;
+        Ok(id)
+    }
+
+    /// The encoded tree `id`: remembered when this process wrote it, read
+    /// from the object database otherwise.
+    pub fn tree_data(&self, id: gix::ObjectId) -> Result<Vec<u8>> {
+        if let Some(data) = self.written_trees.borrow().get(&id) {
+            return Ok(data.clone());
+        }
+        Ok(self.git.find_tree(id)?.detach().data)
     }
 
     /// Whether the repository may be opened again from the top of its work

@@ -559,7 +559,7 @@ pub fn capture(
             std::fs::symlink_metadata(repo.workdir().join(gix::path::from_bstr(path.as_bstr())?));
         stamps.insert(path, meta.ok().as_ref().map(Stamp::of));
     }
-    let mut store = |path: &BString, editor: &mut gix::object::tree::Editor<'_>| -> Result<()> {
+    let mut store = |path: &BString, editor: &mut gix::objs::tree::Editor<'_>| -> Result<()> {
         let file = match hashed.remove(path) {
             Some(file) => Some(file),
             None => hash_file(repo, &mut pipeline, &index, path.as_bstr())?,
@@ -570,11 +570,11 @@ pub fn capture(
                     inexact.push(path.clone());
                 }
                 stamps.insert(path.clone(), Some(file.stamp));
-                editor.upsert(path.as_bstr(), file.kind, file.id)?;
+                editor.upsert(components(path.as_bstr()), file.kind, file.id)?;
             }
             None => {
                 stamps.insert(path.clone(), None);
-                editor.remove(path.as_bstr())?;
+                editor.remove(components(path.as_bstr()))?;
             }
         }
         Ok(())
@@ -583,24 +583,24 @@ pub fn capture(
     let worktree_tree = if modified.is_empty() && removed.is_empty() {
         index_tree
     } else {
-        let mut editor = git.edit_tree(index_tree)?;
+        let mut editor = repo.edit_tree(index_tree)?;
         for path in &removed {
-            editor.remove(path.as_bstr())?;
+            editor.remove(components(path.as_bstr()))?;
         }
         for path in &modified {
             store(path, &mut editor)?;
         }
-        editor.write()?.detach()
+        repo.write_edited(&mut editor)?
     };
     // U: the untracked files alone.
     let untracked_tree = if untracked.is_empty() {
         None
     } else {
-        let mut editor = git.edit_tree(ObjectId::empty_tree(git.object_hash()))?;
+        let mut editor = repo.edit_tree(ObjectId::empty_tree(git.object_hash()))?;
         for path in &untracked {
             store(path, &mut editor)?;
         }
-        let tree = editor.write()?.detach();
+        let tree = repo.write_edited(&mut editor)?;
         (tree != ObjectId::empty_tree(git.object_hash())).then_some(tree)
     };
 
@@ -661,6 +661,11 @@ pub fn capture(
         inexact,
         stamps,
     })
+}
+
+/// The names of `path`'s components, as a tree editor takes them.
+fn components(path: &BStr) -> impl Iterator<Item = &BStr> {
+    path.split(|b| *b == b'/').map(|name| name.as_bstr())
 }
 
 /// A blob (or symlink, or submodule) to put at a path.
@@ -818,9 +823,7 @@ fn tree_changes_limited(
     let mut entry_at = |tree: ObjectId, name: &[u8]| -> Result<Option<(EntryKind, ObjectId)>> {
         let data = match trees.entry(tree) {
             std::collections::hash_map::Entry::Occupied(found) => found.into_mut(),
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(repo.git.find_tree(tree)?.detach().data)
-            }
+            std::collections::hash_map::Entry::Vacant(slot) => slot.insert(repo.tree_data(tree)?),
         };
         for entry in gix::objs::TreeRefIter::from_bytes(data, hash) {
             let entry = entry?;
