@@ -248,10 +248,9 @@ impl Repo {
                     .mode
                     .is_link()
                     .then_some(gix::validate::path::component::Mode::Symlink);
-                gix::validate::path::component(entry.filename.as_ref(), symlink, options)
-                .map_err(|err| {
-                    Error::failed(format!("invalid file name '{}': {err}", entry.filename))
-                })?;
+                gix::validate::path::component(entry.filename.as_ref(), symlink, options).map_err(
+                    |err| Error::failed(format!("invalid file name '{}': {err}", entry.filename)),
+                )?;
             }
             let id = self.git.write_object(tree)?.detach();
             if let std::collections::hash_map::Entry::Vacant(slot) =
