@@ -341,3 +341,27 @@ fn log_kind_must_be_a_kind_of_event() {
         .json();
     assert_eq!(json.as_array().unwrap().len(), 1);
 }
+
+/// A file whose name git refuses to record (`GIT~1`, another name of
+/// `.git` on NTFS, refused while `core.protectNTFS` is on, git's default)
+/// is refused by the snapshot too, before anything changes; with the
+/// protection off it is captured like any other file.
+#[test]
+fn a_file_name_git_refuses_to_record_stops_the_snapshot() {
+    let repo = TestRepo::fixture("basic");
+    repo.rollback(&["checkpoint", "base"]).ok();
+    repo.write("GIT~1", "kept\n");
+    repo.write("src/a.rs", "dirty\n");
+    let before = repo.observe();
+    repo.rollback(&["checkpoint", "next"])
+        .fails(1, "invalid file name 'GIT~1'");
+    repo.rollback(&["to", "base"])
+        .fails(1, "invalid file name 'GIT~1'");
+    assert_eq!(repo.observe(), before, "nothing changed");
+    repo.git(&["config", "core.protectNTFS", "false"]);
+    repo.rollback(&["to", "base"]).ok();
+    assert!(!repo.exists("GIT~1"));
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(repo.read("GIT~1"), "kept\n");
+    assert_eq!(repo.read("src/a.rs"), "dirty\n");
+}
