@@ -44,6 +44,8 @@ t_restore=$(best_of dirty git restore --source=HEAD -- "${paths[@]}")
 t_restore_both=$(best_of dirty git restore --source=HEAD --staged --worktree -- "${paths[@]}")
 t_to=$(best_of dirty "$bin" to bench-base)
 t_reset=$(best_of dirty git reset -q --hard)
+# What `to` does to the work tree: untracked files not in the checkpoint go too.
+t_reset_clean=$(best_of dirty sh -c 'git reset -q --hard && git clean -qfd')
 # git's own way to keep the work before putting it back (what the tool's
 # safety snapshot does): stash the paths, or everything with untracked files.
 t_stash_paths=$(best_of dirty git stash push -q -- "${paths[@]}")
@@ -59,6 +61,7 @@ echo "|---|---|---|---|---|"
 echo "| \`git rollback files\` (200 paths) | $t_files | \`git restore --source=<rev> -- <paths>\` | $t_restore | $(ratio "$t_files" "$t_restore") |"
 echo "| \`git rollback files\` (200 paths) | $t_files | \`git restore --source=<rev> --staged --worktree\` | $t_restore_both | $(ratio "$t_files" "$t_restore_both") |"
 echo "| \`git rollback to\` | $t_to | \`git reset --hard\` | $t_reset | $(ratio "$t_to" "$t_reset") |"
+echo "| \`git rollback to\` | $t_to | \`git reset --hard && git clean -fd\` | $t_reset_clean | $(ratio "$t_to" "$t_reset_clean") |"
 echo "| \`git rollback files\` (200 paths) | $t_files | \`git stash push -- <paths>\` (saves, then restores them) | $t_stash_paths | $(ratio "$t_files" "$t_stash_paths") |"
 echo "| \`git rollback to\` | $t_to | \`git stash push --include-untracked\` | $t_stash_all | $(ratio "$t_to" "$t_stash_all") |"
 if [ -n "$far" ]; then

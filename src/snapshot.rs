@@ -817,21 +817,28 @@ fn tree_changes_limited(
         return Ok(());
     }
     // Both trees are walked down each path together, and a path ends where
-    // its subtrees are the same object; trees are decoded once.
-    let mut trees: HashMap<ObjectId, Vec<u8>> = HashMap::new();
+    // its subtrees are the same object; each tree is decoded once, into a
+    // map by name (a path's lookups do not rescan a tree's entries).
+    type Entries = HashMap<BString, (EntryKind, ObjectId)>;
+    let mut trees: HashMap<ObjectId, Entries> = HashMap::new();
     let hash = repo.git.object_hash();
     let mut entry_at = |tree: ObjectId, name: &[u8]| -> Result<Option<(EntryKind, ObjectId)>> {
-        let data = match trees.entry(tree) {
+        let entries = match trees.entry(tree) {
             std::collections::hash_map::Entry::Occupied(found) => found.into_mut(),
-            std::collections::hash_map::Entry::Vacant(slot) => slot.insert(repo.tree_data(tree)?),
-        };
-        for entry in gix::objs::TreeRefIter::from_bytes(data, hash) {
-            let entry = entry?;
-            if entry.filename.as_bytes() == name {
-                return Ok(Some((entry.mode.kind(), entry.oid.to_owned())));
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                let data = repo.tree_data(tree)?;
+                let mut entries = Entries::new();
+                for entry in gix::objs::TreeRefIter::from_bytes(&data, hash) {
+                    let entry = entry?;
+                    entries.insert(
+                        entry.filename.to_owned(),
+                        (entry.mode.kind(), entry.oid.to_owned()),
+                    );
+                }
+                slot.insert(entries)
             }
-        }
-        Ok(None)
+        };
+        Ok(entries.get(name.as_bstr()).copied())
     };
     // The entries at `path` on both sides, `None` when they are the same.
     type Sides = [Option<(EntryKind, ObjectId)>; 2];
