@@ -5,7 +5,8 @@
 # recorded anything) gives back every byte, the index, HEAD and the refs,
 # and that `git commit` works. Run by hand, not in CI.
 # Usage: bench/kill.sh [FILES]   (default 3000 files, a third changed)
-# Kill points: every phase (src/trace.rs) and "apply: deleted a file#N".
+# Kill points: every phase (src/trace.rs), "apply: deleted a file#N" and
+# "apply: unlinked a file#N" (a file to be rewritten, gone until its write).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 files=${1:-3000}
@@ -38,7 +39,7 @@ state() {
 
 phases=("capture: trees" "plan" "checked: in the way" "checked: changed since" "snapshot ref written"
         "recorded" "apply: deletions" "apply: checkout" "apply: index written" "head moved" "result recorded")
-for n in 1 2 10 100 300 700 1000; do phases+=("apply: deleted a file#$n"); done
+for n in 1 2 10 100 300 700 1000; do phases+=("apply: deleted a file#$n" "apply: unlinked a file#$n"); done
 
 tried=0 passed=0 unreached=0
 try() { # try POINT ARGS...

@@ -1466,6 +1466,7 @@ pub fn apply(repo: &Repo, plan: &Plan, lock: IndexLock) -> Result<()> {
             let full = workdir.join(gix::path::from_bstr(path.as_bstr())?);
             if std::fs::symlink_metadata(&full).is_ok_and(|meta| !meta.is_dir()) {
                 let _ = std::fs::remove_file(&full);
+                crate::trace::phase("apply: unlinked a file");
             }
         }
     }
