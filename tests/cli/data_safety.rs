@@ -833,3 +833,25 @@ fn file_system_refusals_name_the_path_and_exit_3() {
     );
     assert!(!run.stderr().contains("os error"), "{}", run.stderr());
 }
+
+/// Names that only Windows refuses (a device name, `:` and `?`, a trailing
+/// dot) are ordinary files elsewhere, as git treats them: the snapshot
+/// keeps them, tracked or untracked, and `undo` gives them back.
+#[test]
+fn names_only_windows_refuses_are_snapshotted_like_any_other() {
+    let repo = TestRepo::fixture("basic");
+    repo.write("aux.c", "tracked device name\n");
+    repo.git(&["add", "aux.c"]);
+    repo.git(&["commit", "-q", "-m", "aux"]);
+    repo.rollback(&["checkpoint", "base"]).ok();
+    repo.write("aux.c", "edited\n");
+    for name in ["con.txt", "a:b?.txt", "trailing."] {
+        repo.write(&format!("odd/{name}"), &format!("{name}\n"));
+    }
+    let before = repo.observe_user();
+    repo.rollback(&["to", "base"]).ok();
+    assert_eq!(repo.read("aux.c"), "tracked device name\n");
+    assert!(!repo.exists("odd/a:b?.txt"));
+    repo.rollback(&["undo"]).ok();
+    assert_eq!(repo.observe_user(), before);
+}
