@@ -1052,6 +1052,7 @@ pub fn in_the_way(
     };
     let workdir = repo.workdir();
     let mut checked_dirs = std::collections::HashSet::new();
+    let mut real_dirs = std::collections::HashSet::new();
     let mut out = InTheWay::default();
     for write in writes {
         let (path, content) = write?;
@@ -1081,6 +1082,11 @@ pub fn in_the_way(
                 Ok(meta) if !meta.is_dir() && !known(parent) => out.ignored.push(parent.to_owned()),
                 _ => {}
             }
+        }
+        // Below a symlink (tracked or untracked, so the plan removes it
+        // first) is outside the work tree: nothing there is in the way.
+        if !parents_are_directories(workdir, path.as_bstr(), &mut real_dirs)? {
+            continue;
         }
         let on_disk = workdir.join(gix::path::from_bstr(path.as_bstr())?);
         match std::fs::symlink_metadata(&on_disk) {
@@ -1128,12 +1134,19 @@ pub fn changed_since(
     let index = repo.git.index_or_empty()?;
     let mut pipeline = None;
     let mut excludes = None;
+    let mut real_dirs = std::collections::HashSet::new();
     let mut out = Vec::new();
     for path in paths {
         let path = &path?;
-        let meta =
-            std::fs::symlink_metadata(repo.workdir().join(gix::path::from_bstr(path.as_bstr())?))
-                .ok();
+        // A path below a symlink is not in the work tree: what the link
+        // leads to is not the path's (the plan removes the link first).
+        let meta = match parents_are_directories(repo.workdir(), path.as_bstr(), &mut real_dirs)? {
+            true => std::fs::symlink_metadata(
+                repo.workdir().join(gix::path::from_bstr(path.as_bstr())?),
+            )
+            .ok(),
+            false => None,
+        };
         let unchanged = match capture.stamps.get(path) {
             // Absent when captured and a directory now: a tracked file
             // replaced by a directory, whose files the capture holds (as

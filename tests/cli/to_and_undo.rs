@@ -930,3 +930,43 @@ fn a_rewritten_file_is_replaced_not_written_through_its_hard_links() {
         repo.rollback(&["files", "src/a.rs"]).ok();
     }
 }
+
+/// A directory that became a symlink to a directory outside the work tree:
+/// rolling back makes it a directory again and writes its files there,
+/// never through the link, whatever the linked directory holds (a file
+/// of the same name with other content, or with the same content).
+#[test]
+fn a_directory_replaced_by_a_symlink_rolls_back_without_writing_through_it() {
+    let repo = TestRepo::fixture("basic");
+    repo.write("link/file", "in the repository\n");
+    repo.git(&["add", "link"]);
+    repo.git(&["commit", "-q", "-m", "a directory"]);
+    repo.rollback(&["checkpoint", "base"]).ok();
+    let outside = repo.path.parent().unwrap().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    repo.git(&["rm", "-rq", "link"]);
+    std::os::unix::fs::symlink("../outside", repo.path.join("link")).unwrap();
+    repo.git(&["add", "link"]);
+    repo.git(&["commit", "-q", "-m", "a symlink"]);
+    for there in ["other content\n", "in the repository\n"] {
+        std::fs::write(outside.join("file"), there).unwrap();
+        let before = repo.observe_user();
+        repo.rollback(&["to", "base"]).ok();
+        assert!(repo.path.join("link").symlink_metadata().unwrap().is_dir());
+        assert_eq!(repo.read("link/file"), "in the repository\n");
+        assert_eq!(repo.status(), "");
+        assert_eq!(
+            std::fs::read_to_string(outside.join("file")).unwrap(),
+            there,
+            "the linked directory is not touched"
+        );
+        repo.rollback(&["undo"]).ok();
+        assert_eq!(repo.observe_user(), before, "{there:?}: undone");
+        assert!(repo
+            .path
+            .join("link")
+            .symlink_metadata()
+            .unwrap()
+            .is_symlink());
+    }
+}
