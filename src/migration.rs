@@ -159,14 +159,14 @@ fn move_in_tree(repo: &Repo, tree: Option<ObjectId>, moves: &[Move]) -> Result<O
     if found.is_empty() {
         return Ok(tree);
     }
-    let mut editor = repo.git.edit_tree(id)?;
+    let mut editor = repo.edit_tree(id)?;
     for m in moves {
-        editor.remove(m.source.as_str())?;
+        editor.remove(&m.source)?;
     }
     for (m, rest, blob) in found {
-        editor.upsert(join(&m.destination, &rest).as_str(), blob.kind, blob.id)?;
+        editor.upsert(join(&m.destination, &rest), blob.kind, blob.id)?;
     }
-    Ok(Some(editor.write()?.detach()))
+    Ok(Some(editor.write()?))
 }
 
 /// `state` with `moves` applied to its index, work tree and untracked files.
@@ -407,11 +407,11 @@ pub fn drift(repo: &Repo, current: &State, reference: &State, map: &Map) -> Resu
 pub fn derive(repo: &Repo, from: &State, to: &State) -> Result<Map> {
     let flatten = |state: &State| -> Result<ObjectId> {
         // The work tree including untracked files, as one tree.
-        let mut editor = repo.git.edit_tree(state.worktree_tree)?;
+        let mut editor = repo.edit_tree(state.worktree_tree)?;
         for (path, blob) in snapshot::tree_blobs(repo, state.untracked_tree)? {
-            editor.upsert(path.as_bstr(), blob.kind, blob.id)?;
+            editor.upsert(path, blob.kind, blob.id)?;
         }
-        Ok(editor.write()?.detach())
+        editor.write()
     };
     let old_tree = flatten(from)?;
     let new_tree = flatten(to)?;

@@ -209,60 +209,17 @@ impl Repo {
         })
     }
 
-    /// Start editing the tree `root` (the empty tree included); write the
-    /// edits with [`Repo::write_edited`].
-    pub fn edit_tree(&self, root: gix::ObjectId) -> Result<gix::objs::tree::Editor<'_>> {
+    /// Start editing the tree `root` (the empty tree included).
+    pub fn edit_tree(&self, root: gix::ObjectId) -> Result<TreeEdit<'_>> {
         let tree = if root.is_empty_tree() {
             gix::objs::Tree::empty()
         } else {
             self.git.find_tree(root)?.decode()?.into()
         };
-        Ok(gix::objs::tree::Editor::new(
-            tree,
-            &self.git.objects,
-            self.git.object_hash(),
-        ))
-    }
-
-    /// Write the trees `editor` changed and return the root's id. Each
-    /// tree is remembered as written (see [`Repo::tree_data`]). Unlike
-    /// gix's own editor, the entries of each tree are not looked up one by
-    /// one: they are objects just written or entries of existing trees.
-    /// Names are still checked as git checks them.
-    pub fn write_edited(&self, editor: &mut gix::objs::tree::Editor<'_>) -> Result<gix::ObjectId> {
-        // gix's defaults and settings: `core.protectNTFS` (on by default),
-        // `core.protectHFS` (on macOS), `gitoxide.core.protectWindows`.
-        let config = self.git.config_snapshot();
-        let options = gix::validate::path::component::Options {
-            protect_windows: config
-                .boolean("gitoxide.core.protectWindows")
-                .unwrap_or(cfg!(windows)),
-            protect_hfs: config
-                .boolean("core.protectHFS")
-                .unwrap_or(cfg!(target_os = "macos")),
-            protect_ntfs: config.boolean("core.protectNTFS").unwrap_or(true),
-        };
-        let id = editor.write(|tree| -> Result<gix::ObjectId> {
-            for entry in &tree.entries {
-                let symlink = entry
-                    .mode
-                    .is_link()
-                    .then_some(gix::validate::path::component::Mode::Symlink);
-                gix::validate::path::component(entry.filename.as_ref(), symlink, options).map_err(
-                    |err| Error::failed(format!("invalid file name '{}': {err}", entry.filename)),
-                )?;
-            }
-            let id = self.git.write_object(tree)?.detach();
-            if let std::collections::hash_map::Entry::Vacant(slot) =
-                self.written_trees.borrow_mut().entry(id)
-            {
-                let mut data = Vec::new();
-                gix::objs::WriteTo::write_to(tree, &mut data)?;
-                slot.insert(data);
-            }
-            Ok(id)
-        })?;
-        Ok(id)
+        Ok(TreeEdit {
+            repo: self,
+            editor: gix::objs::tree::Editor::new(tree, &self.git.objects, self.git.object_hash()),
+        })
     }
 
     /// The encoded tree `id`: remembered when this process wrote it, read
@@ -401,6 +358,77 @@ impl Repo {
         })?;
         Ok(rel.to_string_lossy().into_owned())
     }
+}
+
+/// Edits of a tree by path (`a/b/c`), written with [`TreeEdit::write`].
+pub struct TreeEdit<'r> {
+    repo: &'r Repo,
+    editor: gix::objs::tree::Editor<'r>,
+}
+
+impl TreeEdit<'_> {
+    /// Put the object `id` of `kind` at `path`, making the trees above it.
+    pub fn upsert(
+        &mut self,
+        path: impl AsRef<[u8]>,
+        kind: gix::objs::tree::EntryKind,
+        id: gix::ObjectId,
+    ) -> Result<()> {
+        self.editor.upsert(components(path.as_ref()), kind, id)?;
+        Ok(())
+    }
+
+    /// Remove what is at `path` (nothing when there is nothing).
+    pub fn remove(&mut self, path: impl AsRef<[u8]>) -> Result<()> {
+        self.editor.remove(components(path.as_ref()))?;
+        Ok(())
+    }
+
+    /// Write the trees that changed and return the root's id. Each tree
+    /// is remembered as written (see [`Repo::tree_data`]). Unlike gix's own
+    /// editor, the entries of each tree are not looked up one by one in the
+    /// object database: they are objects just written or entries of
+    /// existing trees. Names are still checked as git checks them.
+    pub fn write(&mut self) -> Result<gix::ObjectId> {
+        let repo = self.repo;
+        // gix's defaults and settings: `core.protectNTFS` (on by default),
+        // `core.protectHFS` (on macOS), `gitoxide.core.protectWindows`.
+        let config = repo.git.config_snapshot();
+        let options = gix::validate::path::component::Options {
+            protect_windows: config
+                .boolean("gitoxide.core.protectWindows")
+                .unwrap_or(cfg!(windows)),
+            protect_hfs: config
+                .boolean("core.protectHFS")
+                .unwrap_or(cfg!(target_os = "macos")),
+            protect_ntfs: config.boolean("core.protectNTFS").unwrap_or(true),
+        };
+        self.editor.write(|tree| -> Result<gix::ObjectId> {
+            for entry in &tree.entries {
+                let symlink = entry
+                    .mode
+                    .is_link()
+                    .then_some(gix::validate::path::component::Mode::Symlink);
+                gix::validate::path::component(entry.filename.as_ref(), symlink, options).map_err(
+                    |err| Error::failed(format!("invalid file name '{}': {err}", entry.filename)),
+                )?;
+            }
+            let id = repo.git.write_object(tree)?.detach();
+            if let std::collections::hash_map::Entry::Vacant(slot) =
+                repo.written_trees.borrow_mut().entry(id)
+            {
+                let mut data = Vec::new();
+                gix::objs::WriteTo::write_to(tree, &mut data)?;
+                slot.insert(data);
+            }
+            Ok(id)
+        })
+    }
+}
+
+/// The names of `path`'s components, as gix's tree editor takes them.
+fn components(path: &[u8]) -> impl Iterator<Item = &gix::bstr::BStr> {
+    path.split(|b| *b == b'/').map(|name| name.as_bstr())
 }
 
 /// Run the git CLI in `dir` (see [`Repo::git_cli`]; for where no `Repo` is

@@ -559,7 +559,7 @@ pub fn capture(
             std::fs::symlink_metadata(repo.workdir().join(gix::path::from_bstr(path.as_bstr())?));
         stamps.insert(path, meta.ok().as_ref().map(Stamp::of));
     }
-    let mut store = |path: &BString, editor: &mut gix::objs::tree::Editor<'_>| -> Result<()> {
+    let mut store = |path: &BString, editor: &mut crate::repo::TreeEdit<'_>| -> Result<()> {
         let file = match hashed.remove(path) {
             Some(file) => Some(file),
             None => hash_file(repo, &mut pipeline, &index, path.as_bstr())?,
@@ -570,11 +570,11 @@ pub fn capture(
                     inexact.push(path.clone());
                 }
                 stamps.insert(path.clone(), Some(file.stamp));
-                editor.upsert(components(path.as_bstr()), file.kind, file.id)?;
+                editor.upsert(path, file.kind, file.id)?;
             }
             None => {
                 stamps.insert(path.clone(), None);
-                editor.remove(components(path.as_bstr()))?;
+                editor.remove(path)?;
             }
         }
         Ok(())
@@ -585,12 +585,12 @@ pub fn capture(
     } else {
         let mut editor = repo.edit_tree(index_tree)?;
         for path in &removed {
-            editor.remove(components(path.as_bstr()))?;
+            editor.remove(path)?;
         }
         for path in &modified {
             store(path, &mut editor)?;
         }
-        repo.write_edited(&mut editor)?
+        editor.write()?
     };
     // U: the untracked files alone.
     let untracked_tree = if untracked.is_empty() {
@@ -600,7 +600,7 @@ pub fn capture(
         for path in &untracked {
             store(path, &mut editor)?;
         }
-        let tree = repo.write_edited(&mut editor)?;
+        let tree = editor.write()?;
         (tree != ObjectId::empty_tree(git.object_hash())).then_some(tree)
     };
 
@@ -661,11 +661,6 @@ pub fn capture(
         inexact,
         stamps,
     })
-}
-
-/// The names of `path`'s components, as a tree editor takes them.
-fn components(path: &BStr) -> impl Iterator<Item = &BStr> {
-    path.split(|b| *b == b'/').map(|name| name.as_bstr())
 }
 
 /// A blob (or symlink, or submodule) to put at a path.
@@ -2004,36 +1999,36 @@ pub fn overlay(
     source: &State,
     spec: &crate::pathspec::PathSpec,
 ) -> Result<State> {
-    let one =
-        |base_tree: Option<ObjectId>, source_tree: Option<ObjectId>| -> Result<Option<ObjectId>> {
-            let base_blobs = tree_blobs(repo, base_tree)?;
-            let source_blobs = tree_blobs(repo, source_tree)?;
-            let remove: Vec<&BString> = base_blobs
-                .keys()
-                .filter(|p| spec.matches(p.as_bstr()))
-                .collect();
-            let add: Vec<(&BString, &Blob)> = source_blobs
-                .iter()
-                .filter(|(p, _)| spec.matches(p.as_bstr()))
-                .collect();
-            if remove.is_empty() && add.is_empty() {
-                return Ok(base_tree);
-            }
-            let mut editor = repo.git.edit_tree(
-                base_tree.unwrap_or_else(|| ObjectId::empty_tree(repo.git.object_hash())),
-            )?;
-            for path in remove {
-                editor.remove(path.as_bstr())?;
-            }
-            for (path, blob) in add {
-                editor.upsert(path.as_bstr(), blob.kind, blob.id)?;
-            }
-            let id = editor.write()?.detach();
-            Ok(
-                (id != ObjectId::empty_tree(repo.git.object_hash()) || base_tree.is_some())
-                    .then_some(id),
-            )
-        };
+    let one = |base_tree: Option<ObjectId>,
+               source_tree: Option<ObjectId>|
+     -> Result<Option<ObjectId>> {
+        let base_blobs = tree_blobs(repo, base_tree)?;
+        let source_blobs = tree_blobs(repo, source_tree)?;
+        let remove: Vec<&BString> = base_blobs
+            .keys()
+            .filter(|p| spec.matches(p.as_bstr()))
+            .collect();
+        let add: Vec<(&BString, &Blob)> = source_blobs
+            .iter()
+            .filter(|(p, _)| spec.matches(p.as_bstr()))
+            .collect();
+        if remove.is_empty() && add.is_empty() {
+            return Ok(base_tree);
+        }
+        let mut editor = repo
+            .edit_tree(base_tree.unwrap_or_else(|| ObjectId::empty_tree(repo.git.object_hash())))?;
+        for path in remove {
+            editor.remove(path)?;
+        }
+        for (path, blob) in add {
+            editor.upsert(path, blob.kind, blob.id)?;
+        }
+        let id = editor.write()?;
+        Ok(
+            (id != ObjectId::empty_tree(repo.git.object_hash()) || base_tree.is_some())
+                .then_some(id),
+        )
+    };
     Ok(State {
         commit: base.commit,
         head: base.head,

@@ -59,11 +59,11 @@ pub fn backup_commit(repo: &Repo, capture: &Capture, message: &str) -> Result<Ob
     if !state.is_snapshot() {
         return Ok(state.head);
     }
-    let mut editor = repo.git.edit_tree(state.worktree_tree)?;
+    let mut editor = repo.edit_tree(state.worktree_tree)?;
     for (path, blob) in snapshot::tree_blobs(repo, state.untracked_tree)? {
-        editor.upsert(path.as_bstr(), blob.kind, blob.id)?;
+        editor.upsert(path, blob.kind, blob.id)?;
     }
-    let tree = editor.write()?.detach();
+    let tree = editor.write()?;
     Ok(repo.git.new_commit(message, tree, [state.head])?.id)
 }
 
