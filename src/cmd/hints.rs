@@ -112,7 +112,7 @@ pub fn words(hint: &Hint) -> String {
             "nothing was moved; resolve the conflicts and try again".into()
         }
         Hint::StageNames { names } if names.is_empty() => {
-            "%FILE% has no [[stage]] entries".into()
+            format!("{} has no [[stage]] entries", config::FILE)
         }
         Hint::StageNames { names } => format!("stages: {}", names.join(", ")),
         Hint::MakeOrFixStageNeeds => "make them, or fix .rollback.toml".into(),

@@ -174,12 +174,19 @@ fn bad_stage_input_changes_nothing() {
     let repo = staged();
     let before = repo.observe();
     repo.rollback(&["stage", "GAP-404"])
-        .fails(2, "stage 'GAP-404' is not in .rollback.toml");
+        .fails(2, "stage 'GAP-404' is not in .rollback.toml")
+        .fails(2, "hint: stages: ");
     repo.rollback(&["stage", "NO-CHECKPOINT", "--level", "code"])
         .fails(2, "has no checkpoint for --level code");
     repo.rollback(&["stage", "NO-CHECKPOINT", "--level", "full"])
         .fails(2, "has no backup");
     assert_eq!(repo.observe(), before);
+    // Without any stage configured, the hint says so.
+    let bare = TestRepo::fixture("basic");
+    let before_bare = bare.observe();
+    bare.rollback(&["stage", "GAP-404"])
+        .fails(2, "hint: .rollback.toml has no [[stage]] entries");
+    assert_eq!(bare.observe(), before_bare);
 
     let with_glob = CONFIG.replace("lib/orchestration/**", "lib/nothing-here/**");
     repo.write(".rollback.toml", &with_glob);
