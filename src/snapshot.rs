@@ -1046,13 +1046,15 @@ pub fn in_the_way(
         current_untracked.contains_key(path) || index.entry_index_by_path(path).is_ok()
     };
     let workdir = repo.workdir();
-    let mut checked_dirs = std::collections::HashSet::new();
-    let mut real_dirs = std::collections::HashSet::new();
+    // Each directory on the way to a written path, checked once: whether
+    // it is a directory on disk.
+    let mut checked_dirs: HashMap<BString, bool> = HashMap::new();
     let mut out = InTheWay::default();
     for write in writes {
         let (path, content) = write?;
         // A file where one of the path's directories must be created, or a
         // repository the path would be written into.
+        let mut parents_are_directories = true;
         for end in path
             .iter()
             .enumerate()
@@ -1060,7 +1062,8 @@ pub fn in_the_way(
             .map(|(i, _)| i)
         {
             let parent = path[..end].as_bstr();
-            if !checked_dirs.insert(parent.to_owned()) {
+            if let Some(is_dir) = checked_dirs.get(parent) {
+                parents_are_directories &= *is_dir;
                 continue;
             }
             let on_disk = workdir.join(gix::path::from_bstr(parent)?);
@@ -1070,17 +1073,21 @@ pub fn in_the_way(
                 prefix.push(b'/');
                 index.prefixed_entries_range(prefix.as_bstr()).is_some()
             };
-            match std::fs::symlink_metadata(&on_disk) {
+            let meta = std::fs::symlink_metadata(&on_disk);
+            match &meta {
                 Ok(meta) if meta.is_dir() && !tracked_inside() && holds_repository(&on_disk) => {
                     out.repositories.push(parent.to_owned())
                 }
                 Ok(meta) if !meta.is_dir() && !known(parent) => out.ignored.push(parent.to_owned()),
                 _ => {}
             }
+            let is_dir = meta.is_ok_and(|meta| meta.is_dir());
+            checked_dirs.insert(parent.to_owned(), is_dir);
+            parents_are_directories &= is_dir;
         }
         // Below a symlink (tracked or untracked, so the plan removes it
         // first) is outside the work tree: nothing there is in the way.
-        if !parents_are_directories(workdir, path.as_bstr(), &mut real_dirs)? {
+        if !parents_are_directories {
             continue;
         }
         let on_disk = workdir.join(gix::path::from_bstr(path.as_bstr())?);
