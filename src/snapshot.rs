@@ -1142,12 +1142,11 @@ pub fn changed_since(
         let path = &path?;
         // A path below a symlink is not in the work tree: what the link
         // leads to is not the path's (the plan removes the link first).
-        let meta = match parents_are_directories(repo.workdir(), path.as_bstr(), &mut real_dirs)? {
-            true => std::fs::symlink_metadata(
-                repo.workdir().join(gix::path::from_bstr(path.as_bstr())?),
-            )
-            .ok(),
-            false => None,
+        let full = repo.workdir().join(gix::path::from_bstr(path.as_bstr())?);
+        let meta = if parents_are_directories(repo.workdir(), path.as_bstr(), &mut real_dirs)? {
+            std::fs::symlink_metadata(full).ok()
+        } else {
+            None
         };
         let unchanged = match capture.stamps.get(path) {
             // Absent when captured and a directory now: a tracked file
