@@ -73,6 +73,7 @@ impl Kind {
         Kind::Checkpoint,
         Kind::CheckpointDelete,
         Kind::CheckpointRename,
+        Kind::PrePush,
         Kind::Backup,
         Kind::To,
         Kind::Files,
@@ -86,7 +87,6 @@ impl Kind {
         Kind::Undo,
         Kind::Redo,
         Kind::Result,
-        Kind::PrePush,
         Kind::Unknown,
     ];
 

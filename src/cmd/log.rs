@@ -118,9 +118,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
     if let Some(id) = &args.operation {
         let events = ledger::read_all(&repo)?;
         let event = ledger::find(&events, id).ok_or_else(|| {
-            Error::usage(format!("operation '{id}' not found")).hint(Hint::Worded(
-                "git rollback log lists operations and their ids".into(),
-            ))
+            Error::usage(format!("operation '{id}' not found")).hint(Hint::LogListsIds)
         })?;
         return ui.print(&Full(event));
     }

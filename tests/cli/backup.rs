@@ -391,6 +391,9 @@ fn restore_in_place_is_undoable_and_can_pick_paths() {
         .fails(2, "no path of backup");
     repo.rollback(&["backup", "restore", "nope"])
         .fails(2, "backup 'nope' not found");
+    repo.rollback(&["backup", "verify", "nope"])
+        .fails(2, "backup 'nope' not found")
+        .fails(2, "hint: git rollback backup list");
 }
 
 /// Paths are relative to the current directory, as for `files`; a restore

@@ -645,11 +645,13 @@ fn log_filters_and_shows_one_event_in_full() {
     );
     let before = repo.observe();
     repo.rollback(&["log", "--kind", "nonsense"])
-        .fails(2, "not a kind of event");
+        .fails(2, "not a kind of event")
+        .fails(2, "hint: kinds: checkpoint, checkpoint-delete, checkpoint-rename, pre-push, backup, to, files, sprint, stage, map-record, map-revert, backup-restore, drill, recover, undo, redo, result\n");
     repo.rollback(&["log", "--since", "yesterday-ish"])
         .fails(2, "is not a time");
     repo.rollback(&["log", "ffffffff"])
-        .fails(2, "operation 'ffffffff' not found");
+        .fails(2, "operation 'ffffffff' not found")
+        .fails(2, "hint: git rollback log lists operations and their ids");
     assert_eq!(repo.observe(), before);
 }
 

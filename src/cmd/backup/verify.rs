@@ -48,8 +48,7 @@ pub fn run(args: Args, context: &Context, ui: &Ui) -> Result<()> {
             .and_then(|manifest| backup::verify(&dir, &manifest, &ui.progress()));
         if let Err(err) = &outcome {
             if err.kind == git_rollback::Kind::Usage {
-                return Err(Error::usage(err.message.clone())
-                    .hint(Hint::Worded("git rollback backup list".into())));
+                return Err(Error::usage(err.message.clone()).hint(Hint::ListBackups));
             }
         }
         results.push(Verified {
