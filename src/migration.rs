@@ -405,16 +405,8 @@ pub fn drift(repo: &Repo, current: &State, reference: &State, map: &Map) -> Resu
 /// The moves between two states' work trees found by rename detection,
 /// with directories collapsed where a whole directory moved.
 pub fn derive(repo: &Repo, from: &State, to: &State) -> Result<Map> {
-    let flatten = |state: &State| -> Result<ObjectId> {
-        // The work tree including untracked files, as one tree.
-        let mut editor = repo.edit_tree(state.worktree_tree)?;
-        for (path, blob) in snapshot::tree_blobs(repo, state.untracked_tree)? {
-            editor.upsert(path, blob.kind, blob.id)?;
-        }
-        editor.write()
-    };
-    let old_tree = flatten(from)?;
-    let new_tree = flatten(to)?;
+    let old_tree = from.whole_tree(repo)?;
+    let new_tree = to.whole_tree(repo)?;
     let old = repo.git.find_tree(old_tree)?;
     let new = repo.git.find_tree(new_tree)?;
     let options = gix::diff::Options::default().with_rewrites(Some(gix::diff::Rewrites::default()));

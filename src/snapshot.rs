@@ -51,6 +51,16 @@ impl State {
         .collect()
     }
 
+    /// The work tree with its untracked files, as one tree (what a sprint's
+    /// backup branch holds, and what rename detection compares).
+    pub fn whole_tree(&self, repo: &Repo) -> Result<ObjectId> {
+        let mut editor = repo.edit_tree(self.worktree_tree)?;
+        for (path, blob) in tree_blobs(repo, self.untracked_tree)? {
+            editor.upsert(path, blob.kind, blob.id)?;
+        }
+        editor.write()
+    }
+
     /// Whether this state holds uncommitted work (is a stash-format snapshot).
     pub fn is_snapshot(&self) -> bool {
         self.commit != self.head

@@ -59,11 +59,7 @@ pub fn backup_commit(repo: &Repo, capture: &Capture, message: &str) -> Result<Ob
     if !state.is_snapshot() {
         return Ok(state.head);
     }
-    let mut editor = repo.edit_tree(state.worktree_tree)?;
-    for (path, blob) in snapshot::tree_blobs(repo, state.untracked_tree)? {
-        editor.upsert(path, blob.kind, blob.id)?;
-    }
-    let tree = editor.write()?;
+    let tree = state.whole_tree(repo)?;
     Ok(repo.git.new_commit(message, tree, [state.head])?.id)
 }
 
